@@ -1,0 +1,62 @@
+//! # storyline-cli: the `storyline` command line
+//!
+//! A thin layer over the library crates: clap parses the arguments of each subcommand into a
+//! struct (one file per command under `commands/`), the command calls the libraries, prints a
+//! human summary (or JSON with `--json`) and returns an exit status. Long work shows a progress
+//! bar on a terminal; `--quiet` hides it. Errors are reported with their whole chain; a broken
+//! pipe (`storyline … | head`) is not an error.
+//!
+//! Exit statuses: 0 success, 1 failure, 2 usage error (clap), 3 finished but skipped some input.
+
+mod commands;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Related-story recommendation and search for news archives.
+#[derive(Debug, Parser)]
+#[command(name = "storyline", version, about, long_about = None)]
+pub struct Cli {
+    /// The subcommand to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Storyline's subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read archives (story pages, Current Events YAML, JSON Lines) and report or export them.
+    Import(commands::import::ImportArgs),
+    /// Print corpus statistics: stories per year, top tags, stories without tags.
+    Stats(commands::stats::StatsArgs),
+}
+
+/// Exit status when the command finished but skipped some of its input.
+pub const EXIT_SKIPPED: u8 = 3;
+
+/// Runs the command line and returns the process exit status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Import(args) => commands::import::run(args),
+        Command::Stats(args) => commands::stats::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

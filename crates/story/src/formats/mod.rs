@@ -1,0 +1,6 @@
+//! The archive formats Storyline reads and writes.
+
+pub mod jsonl;
+pub mod link;
+pub mod page;
+pub mod wcep;

@@ -1,0 +1,319 @@
+//! Current Events daily YAML (the Wikipedia Current Events Portal, one file per day; FORMATS §2).
+//!
+//! Each category holds a flat list in which story-line headings and events are interleaved;
+//! the page's nesting is lost. **The rule used here to give events their contexts:**
+//!
+//! 1. An item is an *event* when, after removing its trailing parenthesised groups, it ends
+//!    like a sentence (`.`, `!`, `?`, a closing quote), or has more than 15 words, or it had
+//!    trailing groups that look like sources (the last group does not contain a digit and does
+//!    not start lowercase, so `War in Afghanistan (2001–2021)` and `Georgia (country)` stay
+//!    headings while `… in Asir province (Reuters)` is an event). Everything else is a heading.
+//! 2. A run of consecutive headings is one *heading group* (a parent line and its sub-lines).
+//!    Every event takes the contexts of the latest heading group above it in the same category;
+//!    a new run of headings replaces the group. Events before the first heading have none.
+//! 3. A heading naming several contexts separated by `", "` is split into them.
+//! 4. Older days (2002–2005) write the story line inline, `Israeli-Palestinian conflict: A …`;
+//!    an event without a heading group that starts with such a short capitalised prefix (at
+//!    most 6 words) takes the prefix as its context.
+//!
+//! Trailing groups of an event become its sources (names only: the YAML has no links). Ids are
+//! `wcep/<date>/<slug of the event's first words>`, with `-2`, `-3` … for repeats within a day,
+//! so they are stable across re-imports of the same archive.
+
+use std::path::Path;
+
+use yaml_rust2::{Yaml, YamlLoader};
+
+use crate::date::Date;
+use crate::model::{Language, Source, Story};
+use crate::{Result, StoryError};
+
+/// Reads one day file into its events, in file order.
+pub fn parse_wcep_day(text: &str, file: &Path) -> Result<Vec<Story>> {
+    let docs = YamlLoader::load_from_str(text).map_err(|e| {
+        StoryError::format(
+            file,
+            Some(e.marker().line()),
+            format!("YAML syntax error: {}", e.info()),
+        )
+    })?;
+    let Some(Yaml::Hash(day)) = docs.first() else {
+        return Err(StoryError::format(
+            file,
+            Some(1),
+            "expected a mapping with Date and Intelligence_Payload",
+        ));
+    };
+    let date = match day.get(&Yaml::String("Date".into())) {
+        Some(Yaml::String(text)) => text
+            .parse::<Date>()
+            .map_err(|e| StoryError::format(file, None, format!("field Date: {e}")))?,
+        Some(_) => {
+            return Err(StoryError::format(
+                file,
+                None,
+                "field Date: expected a string like '2017-12-11'",
+            ));
+        }
+        None => date_from_file_name(file).ok_or_else(|| {
+            StoryError::format(file, None, "no Date field and no date in the file name")
+        })?,
+    };
+    let categories = match day.get(&Yaml::String("Intelligence_Payload".into())) {
+        Some(Yaml::Hash(categories)) => categories,
+        None | Some(Yaml::Null) => return Ok(Vec::new()),
+        Some(_) => {
+            return Err(StoryError::format(
+                file,
+                None,
+                "field Intelligence_Payload: expected a mapping of categories",
+            ));
+        }
+    };
+    let mut stories = Vec::new();
+    let mut slugs = std::collections::HashMap::new();
+    for (category, items) in categories {
+        let category = yaml_text(category).unwrap_or_default();
+        let items = match items {
+            Yaml::Array(items) => items.as_slice(),
+            Yaml::Null => &[],
+            _ => {
+                let message =
+                    format!("category {category:?}: expected a list of headings and events");
+                return Err(StoryError::format(file, None, message));
+            }
+        };
+        let mut group: Vec<String> = Vec::new();
+        let mut previous_was_heading = false;
+        for item in items {
+            let Some(text) = yaml_text(item) else {
+                let message = format!("category {category:?}: expected text items, found {item:?}");
+                return Err(StoryError::format(file, None, message));
+            };
+            let text = collapse_whitespace(&text);
+            match classify(&text) {
+                Item::Heading => {
+                    if !previous_was_heading {
+                        group.clear();
+                    }
+                    group.extend(
+                        text.split(", ")
+                            .map(str::trim)
+                            .filter(|t| !t.is_empty())
+                            .map(String::from),
+                    );
+                    previous_was_heading = true;
+                }
+                Item::Event { body, sources } => {
+                    previous_was_heading = false;
+                    let mut contexts = group.clone();
+                    if contexts.is_empty()
+                        && let Some(prefix) = inline_context(body)
+                    {
+                        contexts.push(prefix.to_string());
+                    }
+                    dedup_keep_order(&mut contexts);
+                    let slug = slugify(body, 60);
+                    let n = slugs
+                        .entry(slug.clone())
+                        .and_modify(|n| *n += 1)
+                        .or_insert(1usize);
+                    let id = if *n == 1 {
+                        format!("wcep/{date}/{slug}")
+                    } else {
+                        format!("wcep/{date}/{slug}-{n}")
+                    };
+                    let mut story = Story::new(id, date, body);
+                    story.language = Language::En;
+                    story.contexts = contexts;
+                    story.category = Some(category.clone());
+                    story.sources = sources
+                        .into_iter()
+                        .map(|name| Source { name, url: None })
+                        .collect();
+                    stories.push(story);
+                }
+            }
+        }
+    }
+    Ok(stories)
+}
+
+fn yaml_text(item: &Yaml) -> Option<String> {
+    match item {
+        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
+        Yaml::Integer(i) => Some(i.to_string()),
+        Yaml::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn date_from_file_name(file: &Path) -> Option<Date> {
+    file.file_stem()?.to_str()?.parse().ok()
+}
+
+enum Item<'a> {
+    Heading,
+    Event { body: &'a str, sources: Vec<String> },
+}
+
+/// Splits trailing `(…)` groups off and decides heading or event (rule 1 above).
+fn classify(text: &str) -> Item<'_> {
+    let mut body = text.trim_end();
+    let mut groups = Vec::new();
+    while body.ends_with(')') {
+        let Some(open) = matching_open(body) else {
+            break;
+        };
+        let inner = body[open + 1..body.len() - 1].trim();
+        if inner.len() > 80 {
+            break;
+        }
+        groups.push(inner.to_string());
+        body = body[..open].trim_end();
+    }
+    if body.is_empty() {
+        // nothing but parentheses: treat the whole text as the event
+        return Item::Event {
+            body: text.trim(),
+            sources: Vec::new(),
+        };
+    }
+    groups.reverse();
+    let words = body.split_whitespace().count();
+    let sentence_end = body.ends_with(['.', '!', '?', '"', '\'', '”', '’', ';']);
+    let sourcy = groups.last().is_some_and(|g| {
+        !g.chars().any(|c| c.is_ascii_digit()) && !g.starts_with(|c: char| c.is_lowercase())
+    });
+    if sentence_end || words > 15 || sourcy {
+        Item::Event {
+            body,
+            sources: groups,
+        }
+    } else {
+        Item::Heading
+    }
+}
+
+/// The byte index of the `(` matching the `)` that ends `text`.
+fn matching_open(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `Israeli-Palestinian conflict: A suicide bombing …` → `Israeli-Palestinian conflict`.
+fn inline_context(body: &str) -> Option<&str> {
+    let (prefix, rest) = body.split_once(": ")?;
+    let words = prefix.split_whitespace().count();
+    let capitalised = prefix.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit());
+    let plain = !prefix.contains(['.', '"', '(', ')']);
+    (words <= 6 && capitalised && plain && rest.len() > 20).then_some(prefix.trim())
+}
+
+fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn dedup_keep_order(tags: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    tags.retain(|t| seen.insert(crate::tag::normalize_tag(t)));
+}
+
+/// A URL-safe slug of the first words of a text, at most `max` bytes.
+pub fn slugify(text: &str, max: usize) -> String {
+    let mut slug = String::new();
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            for lower in c.to_lowercase() {
+                slug.push(lower);
+            }
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+        if slug.len() >= max {
+            break;
+        }
+    }
+    while slug.len() > max || slug.ends_with('-') {
+        slug.pop();
+    }
+    if slug.is_empty() {
+        "event".to_string()
+    } else {
+        slug
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: &str = "Date: '2017-12-11'\nSource_URI: Portal:Current events/2017 December 11\nIntelligence_Payload:\n  Armed conflicts and attacks:\n  - A bomb explodes in a station, injuring three. (NYT)\n  - Syrian Civil War, Russian military intervention in the Syrian Civil War\n  - Battle of Raqqa (2017)\n  - Forces withdraw from the\n    region now. (BBC) (RT)\n  - A second event in the same story line. (AP)\n  - War in Afghanistan (2001–2021)\n  - Strike near Kabul (Reuters)\n  Uncategorized:\n  - 'Extreme weather: A flood surges through the Czech Republic into Germany.'\n";
+
+    #[test]
+    fn headings_head_the_events_below_them() {
+        let events = parse_wcep_day(DAY, Path::new("2017-12-11.yaml")).unwrap();
+        assert_eq!(events.len(), 5);
+        assert!(events[0].contexts.is_empty());
+        assert_eq!(events[0].sources[0].name, "NYT");
+        assert_eq!(
+            events[1].contexts,
+            [
+                "Syrian Civil War",
+                "Russian military intervention in the Syrian Civil War",
+                "Battle of Raqqa (2017)"
+            ]
+        );
+        assert_eq!(events[1].title, "Forces withdraw from the region now.");
+        assert_eq!(
+            events[1]
+                .sources
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>(),
+            ["BBC", "RT"]
+        );
+        assert_eq!(events[2].contexts, events[1].contexts);
+        assert_eq!(events[3].contexts, ["War in Afghanistan (2001–2021)"]);
+        assert_eq!(events[3].title, "Strike near Kabul");
+        assert_eq!(events[4].contexts, ["Extreme weather"]);
+        assert_eq!(events[4].category.as_deref(), Some("Uncategorized"));
+        assert_eq!(
+            events[1].id,
+            "wcep/2017-12-11/forces-withdraw-from-the-region-now"
+        );
+    }
+
+    #[test]
+    fn yaml_errors_carry_the_line() {
+        let err = parse_wcep_day(
+            "Date: '2017-12-11'\nIntelligence_Payload:\n  A:\n  - [unclosed\n",
+            Path::new("d.yaml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("d.yaml:"), "{err}");
+        assert!(err.to_string().contains("YAML syntax error"), "{err}");
+        let err = parse_wcep_day("Date: '2017-02-30'\n", Path::new("d.yaml")).unwrap_err();
+        assert!(err.to_string().contains("impossible date"), "{err}");
+    }
+
+    #[test]
+    fn repeated_events_get_distinct_stable_ids() {
+        let day = "Date: '2020-01-01'\nIntelligence_Payload:\n  A:\n  - Same text here. (X)\n  - Same text here. (Y)\n";
+        let events = parse_wcep_day(day, Path::new("d.yaml")).unwrap();
+        assert_eq!(events[0].id, "wcep/2020-01-01/same-text-here");
+        assert_eq!(events[1].id, "wcep/2020-01-01/same-text-here-2");
+    }
+}

@@ -1,0 +1,307 @@
+//! Importing archives: find the files under the given paths, detect each one's format, parse
+//! them in parallel and merge the stories in a deterministic order, with a report of what was
+//! read, imported and skipped (and why).
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::formats::jsonl::parse_jsonl;
+use crate::formats::page::{Page, parse_page};
+use crate::formats::wcep::parse_wcep_day;
+use crate::model::Story;
+use crate::{Result, StoryError};
+
+/// Which reader to use for a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Story pages (markdown).
+    Pages,
+    /// Current Events daily YAML.
+    Wcep,
+    /// JSON Lines.
+    Jsonl,
+}
+
+impl Format {
+    /// The format a file's extension implies.
+    pub fn of_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()? {
+            "md" | "markdown" => Some(Format::Pages),
+            "yaml" | "yml" => Some(Format::Wcep),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Format, String> {
+        match text {
+            "pages" => Ok(Format::Pages),
+            "wcep" => Ok(Format::Wcep),
+            "jsonl" => Ok(Format::Jsonl),
+            other => Err(format!(
+                "unknown format {other:?} (expected pages, wcep or jsonl)"
+            )),
+        }
+    }
+}
+
+/// One thing that could not be imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The file.
+    pub path: PathBuf,
+    /// The 1-based line, where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// What was wrong, as a full message (`file:line: what was expected`).
+    pub message: String,
+}
+
+impl From<&StoryError> for Problem {
+    fn from(error: &StoryError) -> Problem {
+        let line = match error {
+            StoryError::Format { line, .. } => *line,
+            _ => None,
+        };
+        Problem {
+            path: error.path().to_path_buf(),
+            line,
+            message: error.to_string(),
+        }
+    }
+}
+
+/// What an import read and what it made of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// Files opened (stories, day pages and the ones that failed).
+    pub files_read: usize,
+    /// Day pages recognised and skipped.
+    pub day_pages: usize,
+    /// Files whose extension no reader takes (not opened).
+    pub files_ignored: usize,
+    /// Stories imported.
+    pub stories: usize,
+    /// Files or records skipped, with the reason.
+    pub skipped: Vec<Problem>,
+}
+
+impl ImportReport {
+    /// Whether anything was skipped.
+    pub fn has_problems(&self) -> bool {
+        !self.skipped.is_empty()
+    }
+}
+
+/// The stories of an import, with its report.
+#[derive(Debug, Clone, Default)]
+pub struct Imported {
+    /// The stories, in file order (paths sorted), ids unique.
+    pub stories: Vec<Story>,
+    /// What was read and skipped.
+    pub report: ImportReport,
+}
+
+/// A file found under the import paths.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Where it is.
+    pub path: PathBuf,
+    /// Its path relative to the archive root, `/`-separated (gives page ids).
+    pub rel_path: String,
+    /// How to read it.
+    pub format: Format,
+}
+
+/// Lists the files to import under `paths` (files or directory trees), sorted, with their
+/// formats: `forced` reads every file with that reader's extensions; `None` detects each file's.
+/// Returns the files and how many were passed over.
+pub fn discover(paths: &[PathBuf], forced: Option<Format>) -> Result<(Vec<SourceFile>, usize)> {
+    let mut files = Vec::new();
+    let mut ignored = 0;
+    for root in paths {
+        let meta = std::fs::metadata(root).map_err(|source| StoryError::Io {
+            path: root.clone(),
+            source,
+        })?;
+        if meta.is_file() {
+            let format = forced.or_else(|| Format::of_path(root)).ok_or_else(|| {
+                StoryError::format(
+                    root,
+                    None,
+                    "unknown file type: expected .md, .yaml or .jsonl (or pass --format)",
+                )
+            })?;
+            let name = root
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let rel_path = archive_relative(root, &name);
+            files.push(SourceFile {
+                path: root.clone(),
+                rel_path,
+                format,
+            });
+            continue;
+        }
+        let mut found = Vec::new();
+        for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+            let entry = entry.map_err(|e| {
+                let path = e.path().unwrap_or(root).to_path_buf();
+                StoryError::Io {
+                    path,
+                    source: e.into(),
+                }
+            })?;
+            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.')
+            {
+                continue;
+            }
+            // an archive's own README at its top is documentation, not a page
+            if entry.depth() == 1 && entry.file_name() == "README.md" {
+                ignored += 1;
+                continue;
+            }
+            let detected = Format::of_path(entry.path());
+            let format = match (forced, detected) {
+                (Some(f), Some(d)) if f == d => f,
+                (None, Some(d)) => d,
+                _ => {
+                    ignored += 1;
+                    continue;
+                }
+            };
+            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            let rel_path = archive_relative(entry.path(), &rel);
+            found.push(SourceFile {
+                path: entry.into_path(),
+                rel_path,
+                format,
+            });
+        }
+        files.extend(found);
+    }
+    Ok((files, ignored))
+}
+
+/// A page's path relative to its archive root: from the `news` directory on when there is one
+/// (so importing `archive/news/2017` still gives `news/2017/…` ids), else relative to the root.
+fn archive_relative(full: &Path, relative: &str) -> String {
+    let parts: Vec<String> = full
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    match parts.iter().rposition(|p| p == "news") {
+        Some(i) => parts[i..].join("/"),
+        None => relative.to_string(),
+    }
+}
+
+enum FileOutcome {
+    Stories(Vec<Story>, Vec<StoryError>),
+    Day,
+    Failed(StoryError),
+}
+
+fn read_file(file: &SourceFile) -> FileOutcome {
+    let bytes = match std::fs::read(&file.path) {
+        Ok(bytes) => bytes,
+        Err(source) => {
+            return FileOutcome::Failed(StoryError::Io {
+                path: file.path.clone(),
+                source,
+            });
+        }
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text),
+        Err(e) => {
+            return FileOutcome::Failed(StoryError::Utf8 {
+                path: file.path.clone(),
+                offset: e.valid_up_to(),
+            });
+        }
+    };
+    match file.format {
+        Format::Pages => match parse_page(text, &file.rel_path, &file.path) {
+            Ok(Page::Story(story)) => FileOutcome::Stories(vec![*story], Vec::new()),
+            Ok(Page::Day) => FileOutcome::Day,
+            Err(e) => FileOutcome::Failed(e),
+        },
+        Format::Wcep => match parse_wcep_day(text, &file.path) {
+            Ok(stories) => FileOutcome::Stories(stories, Vec::new()),
+            Err(e) => FileOutcome::Failed(e),
+        },
+        Format::Jsonl => {
+            let (stories, problems) = parse_jsonl(text, &file.path);
+            FileOutcome::Stories(stories, problems)
+        }
+    }
+}
+
+/// Imports every file, in parallel; `on_file` is called once per file read (for progress).
+/// Problems never stop the run: they are collected in the report.
+pub fn import_files(files: &[SourceFile], on_file: &(dyn Fn() + Sync)) -> Imported {
+    let outcomes: Vec<FileOutcome> = files
+        .par_iter()
+        .map(|file| {
+            let outcome = read_file(file);
+            on_file();
+            outcome
+        })
+        .collect();
+    let mut imported = Imported::default();
+    let mut seen = HashSet::new();
+    for outcome in outcomes {
+        imported.report.files_read += 1;
+        match outcome {
+            FileOutcome::Day => imported.report.day_pages += 1,
+            FileOutcome::Failed(e) => imported.report.skipped.push(Problem::from(&e)),
+            FileOutcome::Stories(stories, problems) => {
+                imported
+                    .report
+                    .skipped
+                    .extend(problems.iter().map(Problem::from));
+                for story in stories {
+                    if seen.insert(story.id.clone()) {
+                        imported.stories.push(story);
+                    } else {
+                        let path = story.path.clone().map(PathBuf::from).unwrap_or_default();
+                        imported.report.skipped.push(Problem {
+                            message: format!(
+                                "{}: duplicate story id {:?}, the first one was kept",
+                                path.display(),
+                                story.id
+                            ),
+                            path,
+                            line: None,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    imported.report.stories = imported.stories.len();
+    imported
+}
+
+/// Discovers and imports in one call, without progress reporting.
+pub fn import_paths(paths: &[PathBuf], forced: Option<Format>) -> Result<Imported> {
+    let (files, ignored) = discover(paths, forced)?;
+    let mut imported = import_files(&files, &|| {});
+    imported.report.files_ignored = ignored;
+    Ok(imported)
+}
