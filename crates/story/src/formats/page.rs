@@ -223,7 +223,8 @@ pub fn parse_page(text: &str, rel_path: &str, file: &Path) -> Result<Page> {
             contexts.push(tag);
         }
     }
-    let language = Language::detect(&format!("{title} {summary}"));
+    // the headline decides: Chinese pages often quote their English source as the summary
+    let language = Language::detect(&title);
     Ok(Page::Story(Box::new(Story {
         id,
         date,

@@ -1,0 +1,432 @@
+//! The importers on the real archives and on corrupted copies of real files.
+
+mod common;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use common::{corpus, s, sample, storyline, storyline_json};
+use storyline_story::{Format, Language, Story, import_paths};
+
+fn import(path: &Path) -> storyline_story::Imported {
+    import_paths(&[path.to_path_buf()], None).expect("import")
+}
+
+#[test]
+fn thecontext_zh_imports_every_story_without_errors() {
+    let Some(zh) = corpus("thecontext-zh") else {
+        return;
+    };
+    let imported = import(&zh);
+    let report = &imported.report;
+    assert!(
+        report.skipped.is_empty(),
+        "{:?}",
+        &report.skipped[..report.skipped.len().min(5)]
+    );
+    assert_eq!(report.stories, 8_984);
+    assert_eq!(
+        report.day_pages,
+        3_414 * 2,
+        "index.md and README.md of each day"
+    );
+    assert!(imported.stories.iter().all(|s| !s.title.is_empty()));
+    assert!(imported.stories.iter().all(|s| s.id.starts_with("news/")));
+    // FORMATS.md: 881 pages have no Related section, 1,797 no sources.
+    assert_eq!(
+        imported
+            .stories
+            .iter()
+            .filter(|s| s.related.is_empty())
+            .count(),
+        881
+    );
+    assert_eq!(
+        imported
+            .stories
+            .iter()
+            .filter(|s| s.sources.is_empty())
+            .count(),
+        1_797
+    );
+    let zh_count = imported
+        .stories
+        .iter()
+        .filter(|s| s.language == Language::Zh)
+        .count();
+    assert!(zh_count > 8_500, "{zh_count} stories detected as Chinese");
+    // Related links use padded dates and a /zh/ prefix; their ids still meet the page ids.
+    let ids: HashSet<&str> = imported.stories.iter().map(|s| s.id.as_str()).collect();
+    let links: Vec<&str> = imported
+        .stories
+        .iter()
+        .flat_map(|s| s.related.iter().map(|r| r.id.as_str()))
+        .collect();
+    let resolved = links.iter().filter(|id| ids.contains(*id)).count();
+    assert!(
+        resolved * 10 >= links.len() * 9,
+        "only {resolved} of {} related links resolve",
+        links.len()
+    );
+    assert!(
+        imported
+            .stories
+            .iter()
+            .all(|s| s.related.iter().all(|r| !r.contexts.is_empty()))
+    );
+}
+
+#[test]
+fn zh_story_keeps_related_contexts_and_image_links() {
+    let Some(zh) = corpus("thecontext-zh") else {
+        return;
+    };
+    let imported = import(&zh.join("news/2017/12/8"));
+    let fire = imported
+        .stories
+        .iter()
+        .find(|s| s.title.starts_with("面對南加州山火蔓延"))
+        .expect("story");
+    assert_eq!(
+        fire.id,
+        "news/2017/12/8/面對南加州山火蔓延-美國總統唐納德-川普宣佈加州進入緊急狀態"
+    );
+    assert_eq!(fire.date.to_string(), "2017-12-08");
+    assert_eq!(fire.contexts[0], "南加州山火");
+    assert!(fire.contexts.contains(&"特朗普".to_string()));
+    assert_eq!(fire.sources.len(), 1);
+    assert_eq!(fire.sources[0].name, "美國之音");
+    assert_eq!(fire.images.len(), 1);
+    assert_eq!(fire.related.len(), 10);
+    assert_eq!(fire.related[0].contexts, ["特朗普"]);
+    assert_eq!(
+        fire.related[0].id.split('/').take(4).collect::<Vec<_>>(),
+        ["news", "2019", "7", "14"]
+    );
+}
+
+#[test]
+fn seed_page_imports_with_all_its_parts() {
+    let Some(seed) = corpus("seed") else { return };
+    let imported = import(&seed);
+    assert_eq!(imported.stories.len(), 1);
+    let story = &imported.stories[0];
+    assert!(
+        story
+            .title
+            .starts_with("During a visit to Syria, his first, President Vladimir Putin")
+    );
+    assert_eq!(story.date.to_string(), "2017-12-11");
+    assert_eq!(story.sources.len(), 1);
+    assert_eq!(story.sources[0].name, "RT");
+    assert_eq!(story.images.len(), 1);
+    assert!(story.images[0].ends_with(".jpg"));
+    assert_eq!(story.versions.len(), 2);
+    assert!(story.versions[1].current);
+    assert_eq!(
+        story.versions[0].timestamp.as_deref(),
+        Some("2017-12-11 18:30:07")
+    );
+    assert_eq!(story.other_version_ids().count(), 1);
+    assert_eq!(story.related.len(), 5);
+    assert_eq!(
+        story.related[0].contexts,
+        ["ISIS", "Syrian Civil War", "Vladimir Putin"]
+    );
+    assert_eq!(
+        story.related[1].contexts,
+        [
+            "ISIS",
+            "Russian intervention in the Syrian Civil War",
+            "Syrian Civil War"
+        ]
+    );
+    assert_eq!(
+        story.related[2].id,
+        "news/2017/12/6/president-vladimir-putin-declares-victory-over-the-islamic-state-terror-group-across-both-banks-of-the-river-euphrates"
+    );
+    assert_eq!(
+        story.contexts,
+        [
+            "ISIS",
+            "Syrian Civil War",
+            "Vladimir Putin",
+            "Russian intervention in the Syrian Civil War"
+        ]
+    );
+}
+
+#[test]
+fn wcep_imports_every_day_with_about_half_the_events_tagged() {
+    let Some(wcep) = corpus("wcep-en") else {
+        return;
+    };
+    let imported = import(&wcep);
+    let report = &imported.report;
+    assert!(
+        report.skipped.is_empty(),
+        "{:?}",
+        &report.skipped[..report.skipped.len().min(5)]
+    );
+    assert_eq!(report.files_read, 8_587, "every day file is read");
+    assert!(
+        (110_000..118_000).contains(&report.stories),
+        "{} events",
+        report.stories
+    );
+    let tagged = imported
+        .stories
+        .iter()
+        .filter(|s| !s.contexts.is_empty())
+        .count();
+    let share = tagged as f64 / report.stories as f64;
+    assert!((0.4..0.65).contains(&share), "tagged share {share}");
+    assert!(
+        imported
+            .stories
+            .iter()
+            .all(|s| s.category.is_some() && s.language == Language::En)
+    );
+    // ids are stable: a second import gives the same ids in the same order
+    let again = import(&wcep.join("2017"));
+    let first: Vec<&Story> = imported
+        .stories
+        .iter()
+        .filter(|s| s.date.year() == 2017)
+        .collect();
+    assert_eq!(first.len(), again.stories.len());
+    assert!(first.iter().zip(&again.stories).all(|(a, b)| a.id == b.id));
+}
+
+#[test]
+fn wcep_2017_12_11_events_carry_their_headings() {
+    let Some(wcep) = corpus("wcep-en") else {
+        return;
+    };
+    let day = import(&wcep.join("2017/12/2017-12-11.yaml")).stories;
+    assert_eq!(day.len(), 14);
+    let putin = day
+        .iter()
+        .find(|s| s.title.starts_with("During a visit to Syria"))
+        .expect("Putin event");
+    assert_eq!(
+        putin.contexts,
+        ["Russian military intervention in the Syrian Civil War"]
+    );
+    assert_eq!(
+        putin.category.as_deref(),
+        Some("Armed conflicts and attacks")
+    );
+    assert_eq!(
+        putin
+            .sources
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>(),
+        ["BBC", "RT"]
+    );
+    assert!(
+        putin.title.ends_with("defeated in the country."),
+        "{}",
+        putin.title
+    );
+    let fire = day
+        .iter()
+        .find(|s| s.title.starts_with("The Thomas Fire"))
+        .expect("fire event");
+    assert_eq!(
+        fire.contexts,
+        ["December 2017 Southern California wildfires"]
+    );
+    assert_eq!(fire.category.as_deref(), Some("Disasters and accidents"));
+}
+
+#[test]
+fn bundled_sample_imports_cleanly() {
+    let imported = import(&sample());
+    assert!(
+        imported.report.skipped.is_empty(),
+        "{:?}",
+        imported.report.skipped
+    );
+    assert!(imported.stories.len() >= 60);
+    let zh = imported
+        .stories
+        .iter()
+        .filter(|s| s.language == Language::Zh)
+        .count();
+    assert!(
+        zh >= 20 && imported.stories.len() - zh >= 40,
+        "{zh} Chinese stories"
+    );
+    assert!(
+        imported
+            .stories
+            .iter()
+            .filter(|s| s.versions.len() > 1)
+            .count()
+            >= 5
+    );
+    assert!(
+        imported
+            .stories
+            .iter()
+            .filter(|s| !s.related.is_empty())
+            .count()
+            >= 10
+    );
+    assert!(
+        imported
+            .stories
+            .iter()
+            .filter(|s| s.contexts.is_empty())
+            .count()
+            >= 3
+    );
+}
+
+#[test]
+fn corrupted_copies_of_real_files_are_reported_and_the_rest_imported() {
+    let Some(zh) = corpus("thecontext-zh") else {
+        return;
+    };
+    let Some(wcep) = corpus("wcep-en") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let day = dir.path().join("news/2017/12/8");
+    std::fs::create_dir_all(&day).unwrap();
+    let mut good = 0;
+    for entry in std::fs::read_dir(zh.join("news/2017/12/8")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), day.join(entry.file_name())).unwrap();
+        good += usize::from(!matches!(
+            entry.file_name().to_str(),
+            Some("index.md" | "README.md")
+        ));
+    }
+    let page = std::fs::read(
+        zh.join("news/2017/12/8/面對南加州山火蔓延-美國總統唐納德-川普宣佈加州進入緊急狀態.md"),
+    )
+    .unwrap();
+    let mut invalid = page.clone();
+    invalid.insert(40, 0xff);
+    std::fs::write(day.join("bad-utf8.md"), invalid).unwrap();
+    let text = String::from_utf8(page).unwrap();
+    std::fs::write(day.join("no-title.md"), text.replace("\n# ", "\n")).unwrap();
+    std::fs::write(
+        day.join("bad-date.md"),
+        text.replace("2017-12-8]", "2017-02-30]"),
+    )
+    .unwrap();
+    let yaml = std::fs::read_to_string(wcep.join("2017/12/2017-12-11.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("2017-12-11.yaml"),
+        yaml.replacen("  - ", "  - [", 1),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("2017-12-12.yaml"),
+        yaml.replace("'2017-12-11'", "'2017-12-41'"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("ok.yaml"), &yaml).unwrap();
+
+    let summary = storyline_json(&["import", s(dir.path()), "--json", "--quiet"], 3);
+    assert_eq!(summary["stories"], good + 14);
+    let messages: Vec<String> = summary["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(messages.len(), 5, "{messages:#?}");
+    let find = |needle: &str| {
+        messages
+            .iter()
+            .find(|m| m.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} in {messages:#?}"))
+    };
+    assert!(find("bad-utf8.md").contains("not valid UTF-8"));
+    assert!(find("no-title.md").contains("no headline: expected a line `# <title>`"));
+    assert!(find("bad-date.md:1: bad date line: impossible date").contains("2017-02-30"));
+    assert!(find("2017-12-11.yaml:").contains("YAML syntax error"));
+    assert!(find("2017-12-12.yaml").contains("field Date: impossible date"));
+    let lines: Vec<Option<u64>> = summary["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["line"].as_u64())
+        .collect();
+    assert!(lines.iter().filter(|l| l.is_some()).count() >= 2);
+}
+
+#[test]
+fn jsonl_export_of_a_real_archive_imports_back_identically() {
+    let Some(zh) = corpus("thecontext-zh") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.jsonl");
+    let second = dir.path().join("second.jsonl");
+    let out = storyline(&[
+        "import",
+        s(&zh.join("news/2018")),
+        "--out",
+        s(&first),
+        "--quiet",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = storyline(&["import", s(&first), "--out", s(&second), "--quiet"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a = std::fs::read(&first).unwrap();
+    assert!(a.len() > 100_000);
+    assert_eq!(a, std::fs::read(&second).unwrap());
+    let back = import_paths(&[first], Some(Format::Jsonl)).unwrap();
+    assert_eq!(back.stories, import(&zh.join("news/2018")).stories);
+    // nothing but the two outputs in the directory: no temporary files left behind
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
+#[test]
+fn stats_reports_years_tags_and_untagged() {
+    let Some(zh) = corpus("thecontext-zh") else {
+        return;
+    };
+    let stats = storyline_json(&["stats", s(&zh), "--json", "--quiet", "--top", "5"], 0);
+    assert_eq!(stats["stories"], 8_984);
+    let per_year = stats["per_year"].as_object().unwrap();
+    assert_eq!(
+        per_year.values().map(|v| v.as_u64().unwrap()).sum::<u64>(),
+        8_984
+    );
+    assert_eq!(stats["top_tags"].as_array().unwrap().len(), 5);
+    assert_eq!(stats["first_date"], "2003-04-01");
+    let text = storyline(&["stats", s(&sample()), "--quiet"]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("stories per year")
+            && text.contains("top tags")
+            && text.contains("without tags"),
+        "{text}"
+    );
+}
+
+#[test]
+fn import_without_archives_is_a_clear_error() {
+    let out = storyline(&["import", "/nonexistent/archive"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/nonexistent/archive") && err.contains("No such file"),
+        "{err}"
+    );
+}
