@@ -31,6 +31,10 @@ pub enum Command {
     Import(commands::import::ImportArgs),
     /// Print corpus statistics: stories per year, top tags, stories without tags.
     Stats(commands::stats::StatsArgs),
+    /// Build a search index from archives, or update one in place (--update).
+    Index(commands::index::IndexArgs),
+    /// Search an index: words, "phrases", -exclusions, OR, tag:"…", date:….
+    Search(commands::search::SearchArgs),
 }
 
 /// Exit status when the command finished but skipped some of its input.
@@ -42,6 +46,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Import(args) => commands::import::run(args),
         Command::Stats(args) => commands::stats::run(args),
+        Command::Index(args) => commands::index::run(args),
+        Command::Search(args) => commands::search::run(args),
     };
     match result {
         Ok(code) => code,

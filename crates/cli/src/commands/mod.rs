@@ -1,4 +1,6 @@
 //! One module per subcommand.
 
 pub mod import;
+pub mod index;
+pub mod search;
 pub mod stats;

@@ -1,0 +1,710 @@
+//! Search: the query language turned into tantivy queries, all-words-first ranking with a
+//! relaxed fallback, prefix matching of the last word, typo tolerance, tag and date filters,
+//! snippets with match offsets, and exact facet counts.
+
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::time::Instant;
+
+use serde::Serialize;
+use storyline_story::{Date, Language};
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+    RangeQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DateTime, DocAddress, Order, Searcher, SegmentReader, Term};
+
+use crate::analyzer;
+use crate::error::Result;
+use crate::query::{Clause, ParsedQuery, parse};
+use crate::schema::{date_time, day_of};
+use crate::store::StoryIndex;
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// Best match first (newest first for a query without words).
+    #[default]
+    Relevance,
+    /// Newest first.
+    Newest,
+    /// Oldest first.
+    Oldest,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Sort, String> {
+        match text {
+            "relevance" => Ok(Sort::Relevance),
+            "newest" => Ok(Sort::Newest),
+            "oldest" => Ok(Sort::Oldest),
+            other => Err(format!(
+                "unknown sort {other:?} (expected relevance, newest or oldest)"
+            )),
+        }
+    }
+}
+
+/// A search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRequest {
+    /// The query text (see [`crate::query`]).
+    pub query: String,
+    /// Required tags, besides any `tag:` in the query.
+    pub tags: Vec<String>,
+    /// Earliest day.
+    pub from: Option<Date>,
+    /// Latest day.
+    pub to: Option<Date>,
+    /// Only stories in this language.
+    pub language: Option<Language>,
+    /// Result order.
+    pub sort: Sort,
+    /// Page size (at least 1).
+    pub limit: usize,
+    /// Results to skip.
+    pub offset: usize,
+    /// Whether to count tags and months over all matches.
+    pub facets: bool,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            query: String::new(),
+            tags: Vec::new(),
+            from: None,
+            to: None,
+            language: None,
+            sort: Sort::Relevance,
+            limit: 10,
+            offset: 0,
+            facets: false,
+        }
+    }
+}
+
+/// Text with highlighted ranges.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Highlighted {
+    /// The text (plain, not escaped).
+    pub text: String,
+    /// Highlighted ranges as `[start, end)` character offsets into `text`.
+    pub highlights: Vec<[usize; 2]>,
+}
+
+impl Highlighted {
+    /// The text as HTML with `<mark>` around matches and everything else escaped.
+    pub fn to_html(&self) -> String {
+        let chars: Vec<char> = self.text.chars().collect();
+        let mut out = String::new();
+        let mut at = 0;
+        let escape = |s: &[char], out: &mut String| {
+            for c in s {
+                match c {
+                    '<' => out.push_str("&lt;"),
+                    '>' => out.push_str("&gt;"),
+                    '&' => out.push_str("&amp;"),
+                    '"' => out.push_str("&quot;"),
+                    '\'' => out.push_str("&#39;"),
+                    c => out.push(*c),
+                }
+            }
+        };
+        for [start, end] in &self.highlights {
+            escape(&chars[at..*start], &mut out);
+            out.push_str("<mark>");
+            escape(&chars[*start..*end], &mut out);
+            out.push_str("</mark>");
+            at = *end;
+        }
+        escape(&chars[at..], &mut out);
+        out
+    }
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    /// The story id.
+    pub id: String,
+    /// Its day.
+    pub date: Date,
+    /// Its headline, with the matched words highlighted.
+    pub title: Highlighted,
+    /// Its context tags (display spelling).
+    pub tags: Vec<String>,
+    /// Its language.
+    pub language: Language,
+    /// A fragment of the summary (or the headline) around the matches.
+    pub snippet: Highlighted,
+    /// The relevance score (0 when sorted by date).
+    pub score: f32,
+}
+
+/// A tag and how many matching stories carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TagCount {
+    /// The display spelling.
+    pub tag: String,
+    /// The matching key.
+    pub key: String,
+    /// Matching stories with the tag.
+    pub count: u64,
+}
+
+/// A month and how many matching stories fall in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthCount {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Matching stories in the month.
+    pub count: u64,
+}
+
+/// Facet counts over every matching story.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facets {
+    /// The most frequent tags, most frequent first (ties by key).
+    pub tags: Vec<TagCount>,
+    /// Matching stories per month, in calendar order.
+    pub months: Vec<MonthCount>,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    /// Matching stories (see `relaxed`).
+    pub total: usize,
+    /// Whether stories matching only some of the words were appended (all-words matches first).
+    pub relaxed: bool,
+    /// The page.
+    pub hits: Vec<Hit>,
+    /// Facet counts, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
+    /// Time spent, in milliseconds.
+    pub took_ms: f64,
+}
+
+/// How many tags a facet lists.
+pub const FACET_TAGS: usize = 20;
+
+struct Families {
+    en: TextAnalyzer,
+    zh: TextAnalyzer,
+}
+
+impl StoryIndex {
+    /// Runs a search.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        let started = Instant::now();
+        let searcher = self.reader().searcher();
+        let mut parsed = parse(&request.query);
+        parsed.tags.extend(request.tags.iter().cloned());
+        parsed.from = max_opt(parsed.from, request.from);
+        parsed.to = min_opt(parsed.to, request.to);
+        let mut families = Families {
+            en: analyzer::english(),
+            zh: analyzer::chinese(),
+        };
+
+        let filters = self.filters(&parsed, request.language);
+        let exclusions: Vec<Box<dyn Query>> = parsed
+            .excluded
+            .iter()
+            .filter_map(|c| self.clause_query(&searcher, &mut families, c, false))
+            .collect();
+        let last = parsed.clauses.len().saturating_sub(1);
+        let positives: Vec<Box<dyn Query>> = parsed
+            .clauses
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                self.clause_query(
+                    &searcher,
+                    &mut families,
+                    c,
+                    parsed.last_is_prefix && i == last,
+                )
+            })
+            .collect();
+
+        let compose =
+            |musts: Vec<Box<dyn Query>>, extra_not: Option<Box<dyn Query>>| -> Box<dyn Query> {
+                let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                parts.extend(musts.into_iter().map(|q| (Occur::Must, q)));
+                parts.extend(filters.iter().map(|q| (Occur::Must, q.box_clone())));
+                parts.extend(exclusions.iter().map(|q| (Occur::MustNot, q.box_clone())));
+                if let Some(q) = extra_not {
+                    parts.push((Occur::MustNot, q));
+                }
+                if parts.iter().all(|(occur, _)| *occur == Occur::MustNot) {
+                    parts.push((Occur::Must, Box::new(AllQuery)));
+                }
+                Box::new(BooleanQuery::new(parts))
+            };
+        let no_words = positives.is_empty();
+        let sort = match request.sort {
+            Sort::Relevance if no_words => Sort::Newest,
+            other => other,
+        };
+        let all_words = compose(positives.iter().map(|q| q.box_clone()).collect(), None);
+        let limit = request.limit.max(1);
+        let wanted = request.offset + limit;
+
+        let (mut page, total_all) =
+            self.top(&searcher, all_words.as_ref(), sort, request.offset, limit)?;
+        let mut total = total_all;
+        let mut relaxed = false;
+        let mut facet_query = all_words.box_clone();
+        if positives.len() > 1 && total_all < wanted {
+            let any: Vec<(Occur, Box<dyn Query>)> = positives
+                .iter()
+                .map(|q| (Occur::Should, q.box_clone()))
+                .collect();
+            let rest = compose(
+                vec![Box::new(BooleanQuery::new(any))],
+                Some(all_words.box_clone()),
+            );
+            let skip = request.offset.saturating_sub(total_all);
+            let take = wanted - total_all.max(request.offset);
+            let (more, total_rest) = self.top(&searcher, rest.as_ref(), sort, skip, take)?;
+            if total_rest > 0 {
+                relaxed = true;
+                total += total_rest;
+                page.extend(more);
+                let union: Vec<(Occur, Box<dyn Query>)> = vec![
+                    (Occur::Should, all_words.box_clone()),
+                    (Occur::Should, rest),
+                ];
+                facet_query = Box::new(BooleanQuery::new(union));
+            }
+        }
+
+        let hits = self.hits(&searcher, all_words.as_ref(), &page)?;
+        let facets = if request.facets {
+            Some(self.facets(&searcher, facet_query.as_ref())?)
+        } else {
+            None
+        };
+        Ok(SearchResults {
+            total,
+            relaxed,
+            hits,
+            facets,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    fn top(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        sort: Sort,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<(f32, DocAddress)>, usize)> {
+        if limit == 0 {
+            return Ok((Vec::new(), searcher.search(query, &Count)?));
+        }
+        let top = TopDocs::with_limit(limit).and_offset(offset);
+        Ok(match sort {
+            Sort::Relevance => searcher.search(query, &(top.order_by_score(), Count))?,
+            Sort::Newest | Sort::Oldest => {
+                let order = if sort == Sort::Newest {
+                    Order::Desc
+                } else {
+                    Order::Asc
+                };
+                let (docs, count) = searcher.search(
+                    query,
+                    &(top.order_by_fast_field::<DateTime>("date", order), Count),
+                )?;
+                (
+                    docs.into_iter()
+                        .map(|(_, address)| (0.0, address))
+                        .collect(),
+                    count,
+                )
+            }
+        })
+    }
+
+    fn filters(&self, parsed: &ParsedQuery, language: Option<Language>) -> Vec<Box<dyn Query>> {
+        let fields = self.fields();
+        let mut filters: Vec<Box<dyn Query>> = Vec::new();
+        for tag in &parsed.tags {
+            let term = Term::from_field_text(fields.tag, &self.normalizer().key(tag));
+            filters.push(Box::new(ConstScoreQuery::new(
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                0.0,
+            )));
+        }
+        if parsed.from.is_some() || parsed.to.is_some() {
+            let bound = |d: Option<Date>| match d {
+                Some(d) => Bound::Included(Term::from_field_date(fields.date, date_time(d))),
+                None => Bound::Unbounded,
+            };
+            let range = RangeQuery::new(bound(parsed.from), bound(parsed.to));
+            filters.push(Box::new(ConstScoreQuery::new(Box::new(range), 0.0)));
+        }
+        if let Some(language) = language {
+            let term = Term::from_field_text(fields.language, language.code());
+            filters.push(Box::new(ConstScoreQuery::new(
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                0.0,
+            )));
+        }
+        filters
+    }
+
+    /// The query of one clause across both language families, or `None` when it has no terms.
+    fn clause_query(
+        &self,
+        searcher: &Searcher,
+        families: &mut Families,
+        clause: &Clause,
+        prefix: bool,
+    ) -> Option<Box<dyn Query>> {
+        let mut options: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        match clause {
+            Clause::AnyOf(clauses) => {
+                for c in clauses {
+                    if let Some(q) = self.clause_query(searcher, families, c, false) {
+                        options.push((Occur::Should, q));
+                    }
+                }
+            }
+            Clause::Phrase(text) => {
+                for (words, fields) in self.analysed(families, text) {
+                    options.extend(text_queries(&words, fields));
+                }
+            }
+            Clause::Word(text) => {
+                // a run of Chinese is several words: each must match
+                let words = analyzer::query_words(text);
+                if words.len() > 1 {
+                    let all: Vec<(Occur, Box<dyn Query>)> = words
+                        .iter()
+                        .filter_map(|w| {
+                            self.clause_query(searcher, families, &Clause::Word(w.clone()), false)
+                        })
+                        .map(|q| (Occur::Must, q))
+                        .collect();
+                    return (!all.is_empty())
+                        .then(|| Box::new(BooleanQuery::new(all)) as Box<dyn Query>);
+                }
+                let mut exact_freq = 0u64;
+                let mut stems = Vec::new();
+                for (tokens, fields) in self.analysed(families, text) {
+                    for field in [fields.0, fields.1] {
+                        for t in &tokens {
+                            exact_freq += searcher
+                                .doc_freq(&Term::from_field_text(field, t))
+                                .unwrap_or(0);
+                        }
+                    }
+                    if tokens.len() == 1 {
+                        stems.push((tokens[0].clone(), fields));
+                    }
+                    options.extend(text_queries(&tokens, fields));
+                }
+                let lower = text.to_lowercase();
+                let latin = lower
+                    .chars()
+                    .all(|c| c.is_alphanumeric() && !storyline_story::tag::is_han(c));
+                if latin && prefix && lower.chars().count() >= 2 {
+                    for field in self.all_text_fields() {
+                        let term = Term::from_field_text(field, &lower);
+                        let q = FuzzyTermQuery::new_prefix(term, 0, true);
+                        options.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 0.5))));
+                    }
+                }
+                let chars = lower.chars().count();
+                if latin && exact_freq == 0 && chars >= 5 {
+                    let distance = if chars >= 9 { 2 } else { 1 };
+                    for (stem, (title, summary)) in &stems {
+                        for field in [*title, *summary] {
+                            let q = FuzzyTermQuery::new(
+                                Term::from_field_text(field, stem),
+                                distance,
+                                true,
+                            );
+                            options
+                                .push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 0.3))));
+                        }
+                    }
+                }
+            }
+        }
+        (!options.is_empty()).then(|| Box::new(BooleanQuery::new(options)) as Box<dyn Query>)
+    }
+
+    fn all_text_fields(&self) -> [Field; 4] {
+        let f = self.fields();
+        [f.title_en, f.summary_en, f.title_zh, f.summary_zh]
+    }
+
+    /// The text analysed by each family: (tokens, (title field, summary field)), one token per
+    /// position (the sub-words jieba adds share their word's position and are left out).
+    fn analysed(&self, families: &mut Families, text: &str) -> Vec<(Vec<String>, (Field, Field))> {
+        let fields = self.fields();
+        let mut out = Vec::new();
+        for (analyzer, pair) in [
+            (&mut families.en, (fields.title_en, fields.summary_en)),
+            (&mut families.zh, (fields.title_zh, fields.summary_zh)),
+        ] {
+            let mut stream = analyzer.token_stream(text);
+            let mut tokens: Vec<(usize, String)> = Vec::new();
+            while tantivy::tokenizer::TokenStream::advance(&mut stream) {
+                let token = tantivy::tokenizer::TokenStream::token(&stream);
+                match tokens.last_mut() {
+                    Some((position, last)) if *position == token.position => {
+                        *last = token.text.clone()
+                    }
+                    _ => tokens.push((token.position, token.text.clone())),
+                }
+            }
+            if !tokens.is_empty() {
+                out.push((tokens.into_iter().map(|(_, t)| t).collect(), pair));
+            }
+        }
+        out
+    }
+
+    fn hits(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        page: &[(f32, DocAddress)],
+    ) -> Result<Vec<Hit>> {
+        let fields = self.fields();
+        let mut generators: HashMap<Field, SnippetGenerator> = HashMap::new();
+        let mut hits = Vec::with_capacity(page.len());
+        for (score, address) in page {
+            let doc = searcher.doc(*address)?;
+            let story = self.story_of(&doc)?;
+            let (title_field, summary_field) = fields.text_fields(story.language);
+            let mut highlight =
+                |field: Field, text: &str, max_chars: usize| -> Result<Highlighted> {
+                    let generator = match generators.entry(field) {
+                        std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(entry) => {
+                            entry.insert(SnippetGenerator::create(searcher, query, field)?)
+                        }
+                    };
+                    generator.set_max_num_chars(max_chars);
+                    Ok(highlighted(&generator.snippet(text), text, max_chars))
+                };
+            let title = highlight(title_field, &story.title, usize::MAX / 2)?;
+            let snippet = if story.summary.is_empty() {
+                title.clone()
+            } else {
+                let summary = highlight(summary_field, &story.summary, 200)?;
+                if summary.highlights.is_empty() && !title.highlights.is_empty() {
+                    title.clone()
+                } else {
+                    summary
+                }
+            };
+            let tables = self.tables();
+            let tags = story
+                .contexts
+                .iter()
+                .map(|t| {
+                    let key = self.normalizer().key(t);
+                    tables
+                        .tag_id(&key)
+                        .map_or_else(|| t.clone(), |id| tables.tags[id as usize].display.clone())
+                })
+                .collect();
+            hits.push(Hit {
+                id: story.id,
+                date: story.date,
+                title,
+                tags,
+                language: story.language,
+                snippet,
+                score: *score,
+            });
+        }
+        Ok(hits)
+    }
+
+    fn facets(&self, searcher: &Searcher, query: &dyn Query) -> Result<Facets> {
+        let (tag_counts, month_counts) = searcher.search(query, &FacetCollector)?;
+        let tables = self.tables();
+        let mut tags: Vec<TagCount> = tag_counts
+            .into_iter()
+            .map(|(key, count)| {
+                let tag = tables.tag_id(&key).map_or_else(
+                    || key.clone(),
+                    |id| tables.tags[id as usize].display.clone(),
+                );
+                TagCount { tag, key, count }
+            })
+            .collect();
+        tags.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+        tags.truncate(FACET_TAGS);
+        let mut months: Vec<(i32, u64)> = month_counts.into_iter().collect();
+        months.sort();
+        let months = months
+            .into_iter()
+            .map(|(m, count)| MonthCount {
+                month: format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1),
+                count,
+            })
+            .collect();
+        Ok(Facets { tags, months })
+    }
+}
+
+fn max_opt(a: Option<Date>, b: Option<Date>) -> Option<Date> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn min_opt(a: Option<Date>, b: Option<Date>) -> Option<Date> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Title (boost 2) and summary queries for analysed tokens: a term, or a phrase.
+fn text_queries(
+    tokens: &[String],
+    (title, summary): (Field, Field),
+) -> Vec<(Occur, Box<dyn Query>)> {
+    let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (field, boost) in [(title, 2.0), (summary, 1.0)] {
+        let query: Box<dyn Query> = match tokens {
+            [] => continue,
+            [one] => Box::new(TermQuery::new(
+                Term::from_field_text(field, one),
+                IndexRecordOption::WithFreqs,
+            )),
+            many => Box::new(PhraseQuery::new(
+                many.iter()
+                    .map(|t| Term::from_field_text(field, t))
+                    .collect(),
+            )),
+        };
+        out.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
+    }
+    out
+}
+
+/// A tantivy snippet as plain text with character-offset highlights. A text shorter than the
+/// fragment limit is returned whole.
+fn highlighted(snippet: &tantivy::snippet::Snippet, text: &str, max_chars: usize) -> Highlighted {
+    let fragment = snippet.fragment();
+    let (full, base) = if text.chars().count() <= max_chars || fragment.is_empty() {
+        (
+            text,
+            if fragment.is_empty() {
+                0
+            } else {
+                snippet.fragment_range().start
+            },
+        )
+    } else {
+        (fragment, 0)
+    };
+    let chars_before = |byte: usize| full[..byte.min(full.len())].chars().count();
+    let highlights = snippet
+        .highlighted()
+        .iter()
+        .filter(|r| base + r.end <= full.len())
+        .map(|r| [chars_before(base + r.start), chars_before(base + r.end)])
+        .collect();
+    Highlighted {
+        text: full.to_string(),
+        highlights,
+    }
+}
+
+/// Counts tag keys and months over every matching story, exactly (per segment, then merged).
+struct FacetCollector;
+
+struct FacetSegment {
+    tags: Option<tantivy::columnar::StrColumn>,
+    dates: tantivy::columnar::Column<DateTime>,
+    tag_counts: Vec<u64>,
+    months: HashMap<i32, u64>,
+}
+
+impl Collector for FacetCollector {
+    type Fruit = (HashMap<String, u64>, HashMap<i32, u64>);
+    type Child = FacetSegment;
+
+    fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<FacetSegment> {
+        let tags = segment.fast_fields().str("tag")?;
+        let terms = tags.as_ref().map_or(0, |t| t.num_terms());
+        Ok(FacetSegment {
+            tags,
+            dates: segment.fast_fields().date("date")?,
+            tag_counts: vec![0; terms],
+            months: HashMap::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
+        let mut merged = (HashMap::new(), HashMap::new());
+        for (tags, months) in fruits {
+            for (k, v) in tags {
+                *merged.0.entry(k).or_insert(0) += v;
+            }
+            for (k, v) in months {
+                *merged.1.entry(k).or_insert(0) += v;
+            }
+        }
+        Ok(merged)
+    }
+}
+
+impl SegmentCollector for FacetSegment {
+    type Fruit = (HashMap<String, u64>, HashMap<i32, u64>);
+
+    fn collect(&mut self, doc: u32, _: f32) {
+        if let Some(tags) = &self.tags {
+            for ord in tags.term_ords(doc) {
+                self.tag_counts[ord as usize] += 1;
+            }
+        }
+        if let Some(date) = self.dates.first(doc) {
+            let day = day_of(date);
+            *self
+                .months
+                .entry(day.year() * 12 + day.month() as i32 - 1)
+                .or_insert(0) += 1;
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        let mut tags = HashMap::new();
+        if let Some(column) = &self.tags {
+            let mut text = String::new();
+            for (ord, count) in self.tag_counts.iter().enumerate() {
+                if *count > 0 && column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {
+                    tags.insert(text.clone(), *count);
+                }
+            }
+        }
+        (tags, self.months)
+    }
+}

@@ -1,0 +1,380 @@
+//! Index directories: generations, metadata, building, opening and updating.
+//!
+//! An index directory holds generations (`gen-000001/`, …) and a `CURRENT` file naming the live
+//! one. A build writes a new generation completely (tantivy commit, tables, metadata) and only
+//! then replaces `CURRENT` atomically, so killing a build leaves the previous index searchable;
+//! leftovers of a killed build are removed by the next one. Updates go into the live generation
+//! through tantivy commits, which are atomic too; the tables record the commit they describe
+//! and are rebuilt from the stored stories when they lag behind (a kill between the two).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use storyline_story::{Story, TagNormalizer, write_atomically};
+use tantivy::schema::Value;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::analyzer;
+use crate::error::{IndexError, Result, io_error};
+use crate::schema::{Fields, SCHEMA_VERSION};
+use crate::tables::Tables;
+
+const CURRENT: &str = "CURRENT";
+const META: &str = "storyline.json";
+const TABLES: &str = "tables.json";
+const WRITER_HEAP: usize = 256 << 20;
+
+/// What an index records about how it was built.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexMeta {
+    /// The schema version (see [`SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// The Storyline version that built it.
+    pub storyline_version: String,
+    /// The tag alias file's text the keys were made with (reapplied on update and query).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<String>,
+}
+
+/// Settings of a build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildSettings {
+    /// Text of a TOML tag alias file.
+    pub aliases: Option<String>,
+    /// Indexing threads (0: one per core).
+    pub threads: usize,
+}
+
+/// An opened story index.
+pub struct StoryIndex {
+    root: PathBuf,
+    generation: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    meta: IndexMeta,
+    normalizer: TagNormalizer,
+    tables: Arc<Tables>,
+}
+
+impl std::fmt::Debug for StoryIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoryIndex")
+            .field("generation", &self.generation)
+            .field("stories", &self.tables.len())
+            .finish()
+    }
+}
+
+fn normalizer_of(path: &Path, aliases: Option<&str>) -> Result<TagNormalizer> {
+    match aliases {
+        Some(text) => TagNormalizer::from_toml(text).map_err(|message| IndexError::Corrupt {
+            path: path.to_path_buf(),
+            message: format!("aliases: {message}"),
+        }),
+        None => Ok(TagNormalizer::new()),
+    }
+}
+
+fn generations(root: &Path) -> Vec<(u32, PathBuf)> {
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            let n = name.strip_prefix("gen-")?.parse().ok()?;
+            Some((n, e.path()))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+impl StoryIndex {
+    /// Builds a new generation of the index at `root` from `stories` (ids must be unique) and
+    /// makes it the live one. `on_story` is called once per story indexed.
+    pub fn build(
+        root: &Path,
+        stories: &[Story],
+        settings: &BuildSettings,
+        on_story: &(dyn Fn() + Sync),
+    ) -> Result<StoryIndex> {
+        std::fs::create_dir_all(root).map_err(io_error(root))?;
+        let live = std::fs::read_to_string(root.join(CURRENT)).ok();
+        // leftovers of killed builds: generations that are not live
+        for (_, path) in generations(root) {
+            if live.as_deref().map(str::trim) != path.file_name().and_then(|n| n.to_str()) {
+                let _ = std::fs::remove_dir_all(&path);
+            }
+        }
+        let next = generations(root).last().map_or(1, |(n, _)| n + 1);
+        let name = format!("gen-{next:06}");
+        let generation = root.join(&name);
+        std::fs::create_dir_all(&generation).map_err(io_error(&generation))?;
+
+        let normalizer = normalizer_of(root, settings.aliases.as_deref())?;
+        let (schema, fields) = Fields::build();
+        let index = Index::create_in_dir(&generation, schema)?;
+        analyzer::register(&index);
+        analyzer::warm_up();
+        let threads = if settings.threads == 0 {
+            rayon::current_num_threads().clamp(1, 8)
+        } else {
+            settings.threads
+        };
+        let mut writer: IndexWriter =
+            index.writer_with_num_threads(threads, WRITER_HEAP * threads)?;
+        stories
+            .par_chunks(1024)
+            .try_for_each(|chunk| -> Result<()> {
+                let batch: Vec<TantivyDocument> = chunk
+                    .iter()
+                    .map(|s| fields.document(s, &normalizer))
+                    .collect();
+                for doc in batch {
+                    writer.add_document(doc)?;
+                    on_story();
+                }
+                Ok(())
+            })?;
+        let opstamp = writer.commit()?;
+        writer.wait_merging_threads()?;
+
+        let meta = IndexMeta {
+            schema_version: SCHEMA_VERSION,
+            storyline_version: env!("CARGO_PKG_VERSION").to_string(),
+            aliases: settings.aliases.clone(),
+        };
+        let tables = Tables::build(stories, &normalizer, opstamp);
+        write_json(&generation.join(TABLES), &tables)?;
+        write_json(&generation.join(META), &meta)?;
+        write_atomically(&root.join(CURRENT), |w| w.write_all(name.as_bytes()))?;
+        for (_, path) in generations(root) {
+            if path != generation {
+                let _ = std::fs::remove_dir_all(&path);
+            }
+        }
+        StoryIndex::open(root)
+    }
+
+    /// Opens the live generation of the index at `root`.
+    pub fn open(root: &Path) -> Result<StoryIndex> {
+        let current = match std::fs::read_to_string(root.join(CURRENT)) {
+            Ok(name) => name.trim().to_string(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(IndexError::NotFound(root.to_path_buf()));
+            }
+            Err(e) => return Err(io_error(root)(e)),
+        };
+        let generation = root.join(&current);
+        let meta: IndexMeta = read_json(root, &generation.join(META))?;
+        if meta.schema_version != SCHEMA_VERSION {
+            return Err(IndexError::Incompatible {
+                path: root.to_path_buf(),
+                found: meta.schema_version,
+                expected: SCHEMA_VERSION,
+            });
+        }
+        let index = Index::open_in_dir(&generation)?;
+        analyzer::register(&index);
+        let fields = Fields::from_schema(&index.schema())?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let normalizer = normalizer_of(root, meta.aliases.as_deref())?;
+        let mut story_index = StoryIndex {
+            root: root.to_path_buf(),
+            generation,
+            index,
+            reader,
+            fields,
+            meta,
+            normalizer,
+            tables: Arc::new(Tables::default()),
+        };
+        story_index.load_tables()?;
+        Ok(story_index)
+    }
+
+    fn load_tables(&mut self) -> Result<()> {
+        let opstamp = self.index.load_metas()?.opstamp;
+        let path = self.generation.join(TABLES);
+        let stored: Option<Tables> = read_json(&self.root, &path).ok();
+        let mut tables = match stored {
+            Some(tables) if tables.opstamp == opstamp => tables,
+            _ => {
+                // behind the index (killed between commit and table write): rebuild from the docs
+                let tables = Tables::build(&self.all_stories()?, &self.normalizer, opstamp);
+                write_json(&path, &tables)?;
+                tables
+            }
+        };
+        tables.reindex();
+        self.tables = Arc::new(tables);
+        Ok(())
+    }
+
+    /// Adds or replaces (same id) `upserts` and deletes `deletes`, in one commit.
+    pub fn update(&mut self, upserts: &[Story], deletes: &[String]) -> Result<UpdateReport> {
+        let mut writer: IndexWriter<TantivyDocument> =
+            self.index.writer_with_num_threads(1, WRITER_HEAP)?;
+        let mut report = UpdateReport::default();
+        for id in deletes {
+            if self.tables.ord(id).is_some() {
+                report.deleted += 1;
+            } else {
+                report.missing.push(id.clone());
+            }
+            writer.delete_term(Term::from_field_text(self.fields.id, id));
+        }
+        for story in upserts {
+            if self.tables.ord(&story.id).is_some() {
+                report.replaced += 1;
+            } else {
+                report.added += 1;
+            }
+            writer.delete_term(Term::from_field_text(self.fields.id, &story.id));
+            writer.add_document(self.fields.document(story, &self.normalizer))?;
+        }
+        writer.commit()?;
+        writer.wait_merging_threads()?;
+        self.reader.reload()?;
+        self.load_tables()?;
+        Ok(report)
+    }
+
+    /// Every story in the index, in tables order for a fresh build, else segment order.
+    pub fn all_stories(&self) -> Result<Vec<Story>> {
+        self.reader.reload()?;
+        let searcher = self.reader.searcher();
+        let mut stories = Vec::new();
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(64)
+                .map_err(io_error(&self.generation))?;
+            for doc_id in segment.doc_ids_alive() {
+                let doc: TantivyDocument = store.get(doc_id)?;
+                stories.push(self.story_of(&doc)?);
+            }
+        }
+        stories.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.id.cmp(&b.id)));
+        Ok(stories)
+    }
+
+    pub(crate) fn story_of(&self, doc: &TantivyDocument) -> Result<Story> {
+        let json = doc
+            .get_first(self.fields.story)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        serde_json::from_str(json).map_err(|e| IndexError::Corrupt {
+            path: self.generation.clone(),
+            message: format!("stored story: {e}"),
+        })
+    }
+
+    /// The story with this id.
+    pub fn story(&self, id: &str) -> Result<Option<Story>> {
+        let searcher = self.reader.searcher();
+        let term = Term::from_field_text(self.fields.id, id);
+        let query = tantivy::query::TermQuery::new(term, tantivy::schema::IndexRecordOption::Basic);
+        let hits = searcher.search(
+            &query,
+            &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+        )?;
+        match hits.first() {
+            Some((_, address)) => Ok(Some(self.story_of(&searcher.doc(*address)?)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Size of the live generation on disk, in bytes.
+    pub fn size_on_disk(&self) -> u64 {
+        walk_size(&self.generation)
+    }
+
+    /// The scorer tables.
+    pub fn tables(&self) -> &Arc<Tables> {
+        &self.tables
+    }
+
+    /// The tantivy index.
+    pub fn tantivy(&self) -> &Index {
+        &self.index
+    }
+
+    /// The reader (searchers come from it).
+    pub fn reader(&self) -> &IndexReader {
+        &self.reader
+    }
+
+    /// The fields.
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    /// The tag normaliser the index was built with.
+    pub fn normalizer(&self) -> &TagNormalizer {
+        &self.normalizer
+    }
+
+    /// The build metadata.
+    pub fn meta(&self) -> &IndexMeta {
+        &self.meta
+    }
+
+    /// The index directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+/// What an update did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UpdateReport {
+    /// Stories that were new.
+    pub added: usize,
+    /// Stories that replaced one with the same id.
+    pub replaced: usize,
+    /// Stories deleted.
+    pub deleted: usize,
+    /// Ids asked to be deleted that were not in the index.
+    pub missing: Vec<String>,
+}
+
+fn walk_size(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => walk_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    write_atomically(path, |w| {
+        serde_json::to_writer(w, value).map_err(std::io::Error::other)
+    })?;
+    Ok(())
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(root: &Path, path: &Path) -> Result<T> {
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => IndexError::Corrupt {
+            path: root.to_path_buf(),
+            message: format!("{} is missing", path.display()),
+        },
+        _ => io_error(path)(e),
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| IndexError::Corrupt {
+        path: root.to_path_buf(),
+        message: format!("{}: {e}", path.display()),
+    })
+}
