@@ -51,3 +51,31 @@ pub fn storyline_json(args: &[&str], status: i32) -> serde_json::Value {
 pub fn s(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
+
+/// Builds (once per test binary) an index of a real archive in a temporary directory.
+pub struct BuiltIndex {
+    /// Keeps the directory alive.
+    pub dir: tempfile::TempDir,
+    /// The imported stories.
+    pub stories: Vec<storyline_story::Story>,
+    /// The opened index.
+    pub index: storyline_index::StoryIndex,
+}
+
+/// Imports `path` and builds an index of it.
+pub fn build_index(path: &Path) -> BuiltIndex {
+    let imported = storyline_story::import_paths(&[path.to_path_buf()], None).expect("import");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = storyline_index::StoryIndex::build(
+        &dir.path().join("index"),
+        &imported.stories,
+        &storyline_index::BuildSettings::default(),
+        &|| {},
+    )
+    .expect("build");
+    BuiltIndex {
+        dir,
+        stories: imported.stories,
+        index,
+    }
+}

@@ -208,6 +208,21 @@ impl StoryIndex {
         let started = Instant::now();
         let searcher = self.reader().searcher();
         let mut parsed = parse(&request.query);
+        // a run of Chinese is several words (written without spaces): each is its own clause,
+        // so all-words-first ranking and the relaxed fallback apply to them as to English words
+        parsed.clauses = parsed
+            .clauses
+            .into_iter()
+            .flat_map(|clause| match clause {
+                Clause::Word(text) if text.chars().any(storyline_story::tag::is_han) => {
+                    analyzer::query_words(&text)
+                        .into_iter()
+                        .map(Clause::Word)
+                        .collect()
+                }
+                other => vec![other],
+            })
+            .collect();
         parsed.tags.extend(request.tags.iter().cloned());
         parsed.from = max_opt(parsed.from, request.from);
         parsed.to = min_opt(parsed.to, request.to);
@@ -418,12 +433,18 @@ impl StoryIndex {
                     options.extend(text_queries(&tokens, fields));
                 }
                 let lower = text.to_lowercase();
-                let latin = lower
-                    .chars()
-                    .all(|c| c.is_alphanumeric() && !storyline_story::tag::is_han(c));
-                if latin && prefix && lower.chars().count() >= 2 {
-                    for field in self.all_text_fields() {
-                        let term = Term::from_field_text(field, &lower);
+                let han = lower.chars().any(storyline_story::tag::is_han);
+                let latin = !han && lower.chars().all(char::is_alphanumeric);
+                if prefix && ((latin && lower.chars().count() >= 2) || han) {
+                    let fields = self.fields();
+                    let targets = if han {
+                        vec![fields.title_zh, fields.summary_zh]
+                    } else {
+                        self.all_text_fields().to_vec()
+                    };
+                    let folded = analyzer::fold(&lower);
+                    for field in targets {
+                        let term = Term::from_field_text(field, &folded);
                         let q = FuzzyTermQuery::new_prefix(term, 0, true);
                         options.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 0.5))));
                     }

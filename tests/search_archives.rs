@@ -1,0 +1,528 @@
+//! Index and search end to end on the real archives and the bundled sample.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use common::{BuiltIndex, build_index, corpus, s, sample, storyline, storyline_json};
+use storyline_index::{SearchRequest, Sort, StoryIndex};
+use storyline_story::{Date, Story, TagNormalizer};
+
+fn wcep() -> Option<&'static BuiltIndex> {
+    static INDEX: OnceLock<Option<BuiltIndex>> = OnceLock::new();
+    INDEX
+        .get_or_init(|| corpus("wcep-en").map(|p| build_index(&p)))
+        .as_ref()
+}
+
+fn zh() -> Option<&'static BuiltIndex> {
+    static INDEX: OnceLock<Option<BuiltIndex>> = OnceLock::new();
+    INDEX
+        .get_or_init(|| corpus("thecontext-zh").map(|p| build_index(&p)))
+        .as_ref()
+}
+
+fn search(index: &StoryIndex, query: &str) -> storyline_index::SearchResults {
+    index
+        .search(&SearchRequest {
+            query: query.into(),
+            ..Default::default()
+        })
+        .expect("search")
+}
+
+/// The rank (0-based) of `id` in the first `limit` results of `query`.
+fn rank(index: &StoryIndex, query: &str, id: &str, limit: usize) -> Option<usize> {
+    let results = index
+        .search(&SearchRequest {
+            query: query.into(),
+            limit,
+            ..Default::default()
+        })
+        .unwrap();
+    results.hits.iter().position(|h| h.id == id)
+}
+
+/// Every `step`-th story, skipping stories whose headline is shared with another story.
+fn probes(stories: &[Story], step: usize) -> Vec<&Story> {
+    let mut titles: HashMap<&str, usize> = HashMap::new();
+    for story in stories {
+        *titles.entry(story.title.as_str()).or_default() += 1;
+    }
+    stories
+        .iter()
+        .step_by(step)
+        .filter(|s| titles[s.title.as_str()] == 1)
+        .collect()
+}
+
+#[test]
+fn english_stories_come_first_for_their_own_distinctive_words() {
+    let Some(built) = wcep() else { return };
+    // document frequency of lower-cased words, to pick each probe's rarest words
+    let mut df: HashMap<String, usize> = HashMap::new();
+    for story in &built.stories {
+        let mut words: Vec<String> = story
+            .title
+            .split_whitespace()
+            .map(|w| w.to_lowercase())
+            .collect();
+        words.dedup();
+        for w in words {
+            *df.entry(w).or_default() += 1;
+        }
+    }
+    let probes = probes(&built.stories, 1_500);
+    let (mut first, mut top3) = (0, 0);
+    for story in &probes {
+        let mut words: Vec<String> = story
+            .title
+            .split_whitespace()
+            .map(|w| {
+                w.trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase()
+            })
+            .filter(|w| w.len() > 3 && w.chars().all(char::is_alphanumeric))
+            .collect();
+        words.sort_by_key(|w| (df.get(w).copied().unwrap_or(0), w.clone()));
+        words.dedup();
+        let query = words.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
+        match rank(&built.index, &format!("{query} "), &story.id, 3) {
+            Some(0) => {
+                first += 1;
+                top3 += 1
+            }
+            Some(_) => top3 += 1,
+            None => {}
+        }
+    }
+    let n = probes.len();
+    assert!(n >= 60, "{n} probes");
+    assert!(first * 100 >= n * 75, "first for {first} of {n}");
+    assert!(top3 * 100 >= n * 90, "top 3 for {top3} of {n}");
+}
+
+#[test]
+fn chinese_stories_are_found_in_simplified_and_traditional() {
+    let Some(built) = zh() else { return };
+    let probes = probes(&built.stories, 150);
+    let (mut found, mut found_folded) = (0, 0);
+    for story in &probes {
+        let words = storyline_index::analyzer::query_words(&story.title);
+        let mut long: Vec<&String> = words.iter().filter(|w| w.chars().count() >= 2).collect();
+        long.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+        let query: Vec<&str> = long.iter().take(3).map(|w| w.as_str()).collect();
+        let query = format!("{} ", query.join(" "));
+        // the query words come out of jieba folded to simplified; the page itself is often traditional
+        found += usize::from(rank(&built.index, &query, &story.id, 3).is_some());
+        // the headline as written (often traditional), up to its first punctuation mark
+        let traditional_title_words: String = story
+            .title
+            .chars()
+            .take_while(|c| !matches!(c, '，' | '。' | '、' | '；' | '：' | ','))
+            .take(24)
+            .collect();
+        found_folded += usize::from(
+            rank(
+                &built.index,
+                &format!("{traditional_title_words} "),
+                &story.id,
+                3,
+            )
+            .is_some(),
+        );
+    }
+    let n = probes.len();
+    assert!(n >= 50, "{n} probes");
+    assert!(
+        found * 100 >= n * 85,
+        "simplified words: top 3 for {found} of {n}"
+    );
+    assert!(
+        found_folded * 100 >= n * 85,
+        "original (traditional) text: top 3 for {found_folded} of {n}"
+    );
+    // 美國 and 美国 are the same word to the index
+    let a = search(&built.index, "美國 山火");
+    let b = search(&built.index, "美国 山火");
+    assert!(a.total > 0);
+    assert_eq!(a.total, b.total);
+    assert_eq!(
+        a.hits.iter().map(|h| &h.id).collect::<Vec<_>>(),
+        b.hits.iter().map(|h| &h.id).collect::<Vec<_>>()
+    );
+}
+
+fn tag_count(stories: &[Story], tag: &str) -> usize {
+    let normalizer = TagNormalizer::new();
+    let key = normalizer.key(tag);
+    stories
+        .iter()
+        .filter(|s| s.contexts.iter().any(|t| normalizer.key(t) == key))
+        .count()
+}
+
+#[test]
+fn tag_and_date_filters_count_exactly() {
+    let Some(built) = wcep() else { return };
+    for tag in [
+        "Syrian Civil War",
+        "syrian civil war",
+        "COVID-19 pandemic",
+        "Thomas Fire",
+    ] {
+        let expected = tag_count(&built.stories, tag);
+        let request = SearchRequest {
+            tags: vec![tag.into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            built.index.search(&request).unwrap().total,
+            expected,
+            "tag {tag}"
+        );
+        let via_syntax = search(&built.index, &format!("tag:\"{tag}\""));
+        assert_eq!(via_syntax.total, expected, "tag:\"{tag}\"");
+    }
+    let from: Date = "2017-12-01".parse().unwrap();
+    let to: Date = "2018-01-31".parse().unwrap();
+    let expected = built
+        .stories
+        .iter()
+        .filter(|s| s.date >= from && s.date <= to)
+        .count();
+    let results = search(&built.index, "date:2017-12..2018-01");
+    assert_eq!(results.total, expected);
+    assert!(
+        results.hits.windows(2).all(|w| w[0].date >= w[1].date),
+        "a query without words lists newest first"
+    );
+    let request = SearchRequest {
+        from: Some(from),
+        to: Some(to),
+        sort: Sort::Oldest,
+        ..Default::default()
+    };
+    let oldest = built.index.search(&request).unwrap();
+    assert_eq!(oldest.total, expected);
+    assert_eq!(oldest.hits[0].date, from);
+    // filters combine with words
+    let syria = search(&built.index, "syria tag:\"Syrian Civil War\" date:2017");
+    assert!(syria.total > 0);
+    assert!(syria.hits.iter().all(|h| {
+        h.date.year() == 2017
+            && h.tags
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case("Syrian Civil War"))
+    }));
+}
+
+#[test]
+fn facets_match_counts_computed_from_the_stories() {
+    let Some(built) = wcep() else { return };
+    let request = SearchRequest {
+        query: "earthquake".into(),
+        facets: true,
+        limit: 5_000,
+        ..Default::default()
+    };
+    let results = built.index.search(&request).unwrap();
+    assert!(
+        results.total > 300 && results.total < 5_000,
+        "{}",
+        results.total
+    );
+    let by_id: HashMap<&str, &Story> = built.stories.iter().map(|s| (s.id.as_str(), s)).collect();
+    let normalizer = TagNormalizer::new();
+    let mut tags: HashMap<String, u64> = HashMap::new();
+    let mut months: HashMap<String, u64> = HashMap::new();
+    for hit in &results.hits {
+        let story = by_id[hit.id.as_str()];
+        let mut keys: Vec<String> = story.contexts.iter().map(|t| normalizer.key(t)).collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            *tags.entry(key).or_default() += 1;
+        }
+        *months
+            .entry(story.date.to_string()[..7].to_string())
+            .or_default() += 1;
+    }
+    let facets = results.facets.expect("facets");
+    assert_eq!(facets.tags.len(), 20);
+    for facet in &facets.tags {
+        assert_eq!(tags[&facet.key], facet.count, "tag {}", facet.tag);
+    }
+    let mut expected_top: Vec<u64> = tags.values().copied().collect();
+    expected_top.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(
+        facets.tags.iter().map(|t| t.count).collect::<Vec<_>>(),
+        expected_top[..20]
+    );
+    assert_eq!(facets.months.len(), months.len());
+    for month in &facets.months {
+        assert_eq!(months[&month.month], month.count, "month {}", month.month);
+    }
+}
+
+#[test]
+fn snippets_highlight_the_matched_words() {
+    let Some(built) = wcep() else { return };
+    let results = search(&built.index, "earthquake tsunami ");
+    assert!(!results.hits.is_empty());
+    for hit in &results.hits {
+        let chars: Vec<char> = hit.title.text.chars().collect();
+        let marked: Vec<String> = hit
+            .title
+            .highlights
+            .iter()
+            .map(|[a, b]| chars[*a..*b].iter().collect::<String>().to_lowercase())
+            .collect();
+        assert!(
+            marked.iter().any(|m| m.starts_with("earthquake")),
+            "{marked:?} in {}",
+            hit.title.text
+        );
+        assert!(
+            marked.iter().any(|m| m.starts_with("tsunami")),
+            "{marked:?} in {}",
+            hit.title.text
+        );
+        assert!(hit.title.to_html().contains("<mark>"));
+    }
+    // Chinese highlights point at the original (traditional) characters
+    let Some(zh) = zh() else { return };
+    let results = search(&zh.index, "美国 ");
+    let hit = results
+        .hits
+        .iter()
+        .find(|h| h.title.text.contains("美國"))
+        .expect("a traditional headline");
+    let chars: Vec<char> = hit.title.text.chars().collect();
+    assert!(
+        hit.title
+            .highlights
+            .iter()
+            .any(|[a, b]| chars[*a..*b].iter().collect::<String>() == "美國")
+    );
+}
+
+#[test]
+fn words_all_first_then_partial_matches_prefix_and_typos() {
+    let Some(built) = wcep() else { return };
+    // all-words matches rank above partial ones
+    let results = built
+        .index
+        .search(&SearchRequest {
+            query: "thomas fire largest ".into(),
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap();
+    let full = |h: &storyline_index::Hit| {
+        let t = h.title.text.to_lowercase();
+        t.contains("thomas") && t.contains("fire") && t.contains("largest")
+    };
+    let first_partial = results
+        .hits
+        .iter()
+        .position(|h| !full(h))
+        .unwrap_or(results.hits.len());
+    assert!(first_partial >= 1);
+    assert!(results.hits[first_partial..].iter().all(|h| !full(h)));
+    assert!(results.relaxed);
+    // search as you type: the last word matches as a prefix
+    let typing = search(&built.index, "thomas fi");
+    assert!(
+        typing
+            .hits
+            .iter()
+            .any(|h| h.title.text.contains("Thomas Fire"))
+    );
+    // typo tolerance for a word the index does not know, ranked like the real word
+    let typo = search(&built.index, "earthqauke ");
+    assert!(typo.total > 100, "{}", typo.total);
+    assert!(
+        typo.hits[0]
+            .title
+            .text
+            .to_lowercase()
+            .contains("earthquake")
+    );
+    // phrases, exclusions and OR
+    let phrase = search(&built.index, "\"civil war\" ");
+    assert!(
+        phrase
+            .hits
+            .iter()
+            .all(|h| h.title.text.to_lowercase().contains("civil war"))
+    );
+    let without = search(&built.index, "syria -russia -russian ");
+    assert!(
+        without
+            .hits
+            .iter()
+            .all(|h| !h.title.text.to_lowercase().contains("russia"))
+    );
+    let either = search(&built.index, "tsunami OR avalanche ");
+    assert!(either.total > search(&built.index, "tsunami ").total);
+    // malformed input is never an error
+    for query in [
+        "\"unclosed",
+        "tag:",
+        "date:2017-99..x",
+        "-",
+        "OR OR",
+        "((",
+        "***",
+    ] {
+        built
+            .index
+            .search(&SearchRequest {
+                query: query.into(),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+}
+
+#[test]
+fn sample_archive_searches_in_both_languages() {
+    let built = build_index(&sample());
+    let fire = search(&built.index, "thomas fire ");
+    assert!(fire.total >= 5, "{}", fire.total);
+    assert!(
+        fire.hits
+            .iter()
+            .all(|h| h.language == storyline_story::Language::En)
+    );
+    let hk = search(&built.index, "香港");
+    assert!(hk.total >= 5, "{}", hk.total);
+    let hk_trad = search(&built.index, "香港 ");
+    assert_eq!(hk.total, hk_trad.total);
+    let taiwan_simplified = search(&built.index, "tag:台湾");
+    let taiwan_traditional = search(&built.index, "tag:台灣");
+    assert!(taiwan_simplified.total >= 6);
+    assert_eq!(taiwan_simplified.total, taiwan_traditional.total);
+}
+
+#[test]
+fn updates_add_replace_and_delete_without_a_rebuild() {
+    let mut built = build_index(&sample());
+    let count = built.stories.len();
+    let mut story = built.stories[0].clone();
+    let old_title = story.title.clone();
+    story.title = "Zanzibar quokka festival draws record crowds".into();
+    let mut new_story = story.clone();
+    new_story.id = "news/2024/2/2/quokka".into();
+    new_story.title = "Second quokka parade announced".into();
+    let report = built
+        .index
+        .update(
+            &[story.clone(), new_story],
+            &[built.stories[1].id.clone(), "missing/id".into()],
+        )
+        .unwrap();
+    assert_eq!((report.added, report.replaced, report.deleted), (1, 1, 1));
+    assert_eq!(report.missing, ["missing/id"]);
+    assert_eq!(search(&built.index, "quokka").total, 2);
+    assert_eq!(built.index.tables().len(), count);
+    assert!(built.index.story(&built.stories[1].id).unwrap().is_none());
+    let reopened = StoryIndex::open(&built.dir.path().join("index")).unwrap();
+    assert_eq!(
+        reopened.story(&story.id).unwrap().unwrap().title,
+        story.title
+    );
+    assert_eq!(reopened.tables().len(), count);
+    let old_words: String = old_title
+        .split_whitespace()
+        .take(4)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let old = search(&reopened, &format!("\"{old_words}\""));
+    assert!(
+        old.hits.iter().all(|h| h.id != story.id),
+        "the old version is gone"
+    );
+}
+
+#[test]
+fn killing_a_build_half_way_leaves_the_earlier_index_searchable() {
+    let Some(wcep_path) = corpus("wcep-en") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let out = storyline(&["index", s(&sample()), "--index", s(&index), "--quiet"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = storyline_json(
+        &["search", "thomas", "fire", "--index", s(&index), "--json"],
+        0,
+    );
+    assert!(before["total"].as_u64().unwrap() >= 5);
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_storyline"))
+        .args(["index", s(&wcep_path), "--index", s(&index), "--quiet"])
+        .spawn()
+        .unwrap();
+    // wait until the new generation is being written, then kill the build
+    let started = std::time::Instant::now();
+    while !index.join("gen-000002").exists() && started.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the build was killed before it finished");
+
+    let after = storyline_json(
+        &["search", "thomas", "fire", "--index", s(&index), "--json"],
+        0,
+    );
+    assert_eq!(before["total"], after["total"]);
+    assert_eq!(before["hits"], after["hits"]);
+    // the next build cleans the leftovers and replaces the index
+    let out = storyline(&["index", s(&sample()), "--index", s(&index), "--quiet"]);
+    assert!(out.status.success());
+    let generations: Vec<_> = std::fs::read_dir(&index)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("gen-"))
+        .collect();
+    assert_eq!(generations.len(), 1);
+}
+
+#[test]
+fn an_index_from_an_incompatible_version_says_to_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    assert!(
+        storyline(&["index", s(&sample()), "--index", s(&index), "--quiet"])
+            .status
+            .success()
+    );
+    let current = std::fs::read_to_string(index.join("CURRENT")).unwrap();
+    let meta = index.join(current.trim()).join("storyline.json");
+    let text = std::fs::read_to_string(&meta)
+        .unwrap()
+        .replace("\"schema_version\":1", "\"schema_version\":99");
+    std::fs::write(&meta, text).unwrap();
+    let out = storyline(&["search", "fire", "--index", s(&index)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("schema version 99") && err.contains("rebuild it with `storyline index`"),
+        "{err}"
+    );
+    let out = storyline(&["search", "fire", "--index", s(&dir.path().join("nothing"))]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no index at"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
