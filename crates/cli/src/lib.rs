@@ -35,6 +35,16 @@ pub enum Command {
     Index(commands::index::IndexArgs),
     /// Search an index: words, "phrases", -exclusions, OR, tag:"…", date:….
     Search(commands::search::SearchArgs),
+    /// List the stories related to one story, with --explain for the why.
+    Related(commands::related::RelatedArgs),
+    /// Suggest context tags for a story (or a draft's --text) from its text neighbours.
+    SuggestTags(commands::related::SuggestArgs),
+    /// Measure ranking quality: tagP@10, leafP@10, medDays, suggestion recall, existing recall.
+    Eval(commands::eval::EvalArgs),
+    /// Generate every story's Related list (JSON Lines, or written into the story pages).
+    Batch(commands::batch::BatchArgs),
+    /// Generate a synthetic archive (story pages or JSON Lines), deterministic for its seed.
+    Gen(commands::r#gen::GenArgs),
 }
 
 /// Exit status when the command finished but skipped some of its input.
@@ -48,6 +58,11 @@ pub fn main() -> ExitCode {
         Command::Stats(args) => commands::stats::run(args),
         Command::Index(args) => commands::index::run(args),
         Command::Search(args) => commands::search::run(args),
+        Command::Related(args) => commands::related::run(args),
+        Command::SuggestTags(args) => commands::related::run_suggest(args),
+        Command::Eval(args) => commands::eval::run(args),
+        Command::Batch(args) => commands::batch::run(args),
+        Command::Gen(args) => commands::r#gen::run(args),
     };
     match result {
         Ok(code) => code,

@@ -23,7 +23,7 @@ use crate::tables::Tables;
 
 const CURRENT: &str = "CURRENT";
 const META: &str = "storyline.json";
-const TABLES: &str = "tables.json";
+const TABLES: &str = "tables.bin";
 const WRITER_HEAP: usize = 256 << 20;
 
 /// What an index records about how it was built.
@@ -149,7 +149,7 @@ impl StoryIndex {
             aliases: settings.aliases.clone(),
         };
         let tables = Tables::build(stories, &normalizer, opstamp);
-        write_json(&generation.join(TABLES), &tables)?;
+        write_tables(&generation.join(TABLES), &tables)?;
         write_json(&generation.join(META), &meta)?;
         write_atomically(&root.join(CURRENT), |w| w.write_all(name.as_bytes()))?;
         for (_, path) in generations(root) {
@@ -203,17 +203,18 @@ impl StoryIndex {
     fn load_tables(&mut self) -> Result<()> {
         let opstamp = self.index.load_metas()?.opstamp;
         let path = self.generation.join(TABLES);
-        let stored: Option<Tables> = read_json(&self.root, &path).ok();
-        let mut tables = match stored {
+        let stored = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| Tables::from_bytes(&bytes).ok());
+        let tables = match stored {
             Some(tables) if tables.opstamp == opstamp => tables,
             _ => {
                 // behind the index (killed between commit and table write): rebuild from the docs
                 let tables = Tables::build(&self.all_stories()?, &self.normalizer, opstamp);
-                write_json(&path, &tables)?;
+                write_tables(&path, &tables)?;
                 tables
             }
         };
-        tables.reindex();
         self.tables = Arc::new(tables);
         Ok(())
     }
@@ -356,6 +357,12 @@ fn walk_size(path: &Path) -> u64 {
             Err(_) => 0,
         })
         .sum()
+}
+
+fn write_tables(path: &Path, tables: &Tables) -> Result<()> {
+    let bytes = tables.to_bytes();
+    write_atomically(path, |w| w.write_all(&bytes))?;
+    Ok(())
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {

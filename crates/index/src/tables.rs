@@ -1,11 +1,20 @@
 //! Compact in-memory tables the related-story scorer needs beside the tantivy index: story
-//! ordinals with their day, language and tag ids; tags with their display spelling and story
-//! counts; tag postings (tag → stories). Built with the index and persisted beside it.
+//! ordinals (in date order, so every posting list is date-sorted) with their day, language and
+//! tag ids; tags with their display spelling and story counts; tag postings; and a short TF-IDF
+//! vector per story over a shared vocabulary, for text similarity without touching the index.
+//! Built with the index and persisted beside it (postcard, a compact binary serde format).
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use storyline_story::{Language, Story, TagNormalizer};
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::analyzer;
+
+/// Terms kept in a story's text vector.
+pub const VECTOR_TERMS: usize = 16;
 
 /// One context tag of the index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,40 +27,67 @@ pub struct TagEntry {
     pub stories: u32,
 }
 
-/// The scorer's tables. Story ordinals are positions in `ids`; tag ids are positions in `tags`.
+/// A sparse, L2-normalised TF-IDF vector: (term id, weight), term ids ascending.
+pub type TextVector = Vec<(u32, f32)>;
+
+/// The scorer's tables. Story ordinals are positions in `ids` (sorted by date, then id); tag
+/// ids are positions in `tags`; term ids are positions in `terms`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tables {
     /// The tantivy commit these tables describe.
     pub opstamp: u64,
     /// Story ids by ordinal.
     pub ids: Vec<String>,
-    /// Story days (days since 1970-01-01) by ordinal.
+    /// Story days (days since 1970-01-01) by ordinal, ascending.
     pub days: Vec<i32>,
     /// Story languages by ordinal.
     pub languages: Vec<Language>,
     /// Tag ids of each story, in the story's order.
     pub story_tags: Vec<Vec<u32>>,
-    /// Ordinals of each story's other versions present in the index.
+    /// Ordinals of each story's other versions present in the index (both directions).
     pub versions: Vec<Vec<u32>>,
     /// The tags.
     pub tags: Vec<TagEntry>,
-    /// Stories of each tag, ordinals ascending.
+    /// Stories of each tag, ordinals ascending (so: date ascending).
     pub postings: Vec<Vec<u32>>,
+    /// Text vocabulary: analysed terms.
+    pub terms: Vec<String>,
+    /// Stories whose text holds each term.
+    pub term_stories: Vec<u32>,
+    /// Each story's text vector.
+    pub vectors: Vec<TextVector>,
     #[serde(skip)]
     by_id: HashMap<String, u32>,
     #[serde(skip)]
     by_key: HashMap<String, u32>,
+    #[serde(skip)]
+    by_term: HashMap<String, u32>,
+}
+
+/// Tokens of a story's headline and summary with its language's analyzer.
+fn story_tokens(story: &Story, en: &mut TextAnalyzer, zh: &mut TextAnalyzer) -> Vec<String> {
+    let analyzer = match story.language {
+        Language::En => en,
+        Language::Zh => zh,
+    };
+    let mut tokens = analyzer::tokens(analyzer, &story.title);
+    // the headline counts twice: it is what the story is about
+    tokens.extend(tokens.clone());
+    tokens.extend(analyzer::tokens(analyzer, &story.summary));
+    tokens
 }
 
 impl Tables {
-    /// Builds the tables of a set of stories (ids unique).
+    /// Builds the tables of a set of stories (ids unique, any order).
     pub fn build(stories: &[Story], normalizer: &TagNormalizer, opstamp: u64) -> Tables {
+        let mut order: Vec<&Story> = stories.iter().collect();
+        order.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.id.cmp(&b.id)));
         let mut tables = Tables {
             opstamp,
             ..Tables::default()
         };
         let mut spellings: Vec<HashMap<&str, u32>> = Vec::new();
-        for (ord, story) in stories.iter().enumerate() {
+        for (ord, story) in order.iter().enumerate() {
             tables.ids.push(story.id.clone());
             tables.days.push(story.date.days_since_epoch());
             tables.languages.push(story.language);
@@ -85,16 +121,87 @@ impl Tables {
             let best = counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
             entry.display = best.map(|(s, _)| s.to_string()).unwrap_or_default();
         }
-        tables.reindex();
-        tables.versions = stories
+        tables.by_id = tables
+            .ids
             .iter()
-            .map(|s| {
-                s.other_version_ids()
-                    .filter_map(|id| tables.ord(id))
-                    .collect()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), i as u32))
+            .collect();
+        let mut versions: Vec<Vec<u32>> = vec![Vec::new(); order.len()];
+        for (ord, story) in order.iter().enumerate() {
+            for other in story
+                .other_version_ids()
+                .filter_map(|id| tables.by_id.get(id).copied())
+            {
+                versions[ord].push(other);
+                versions[other as usize].push(ord as u32);
+            }
+        }
+        for list in &mut versions {
+            list.sort_unstable();
+            list.dedup();
+        }
+        tables.versions = versions;
+        tables.build_vectors(&order);
+        tables.reindex();
+        tables
+    }
+
+    fn build_vectors(&mut self, order: &[&Story]) {
+        let tokenized: Vec<Vec<String>> = order
+            .par_iter()
+            .map_init(
+                || (analyzer::english(), analyzer::chinese()),
+                |(en, zh), story| story_tokens(story, en, zh),
+            )
+            .collect();
+        let mut by_term: HashMap<String, u32> = HashMap::new();
+        let mut df: Vec<u32> = Vec::new();
+        let ids: Vec<Vec<(u32, u32)>> = tokenized
+            .into_iter()
+            .map(|tokens| {
+                let mut counts: HashMap<u32, u32> = HashMap::new();
+                for token in tokens {
+                    let next = df.len() as u32;
+                    let id = *by_term.entry(token).or_insert(next);
+                    if id == next {
+                        df.push(0);
+                    }
+                    *counts.entry(id).or_insert(0) += 1;
+                }
+                for id in counts.keys() {
+                    df[*id as usize] += 1;
+                }
+                counts.into_iter().collect()
             })
             .collect();
-        tables
+        let n = order.len();
+        self.vectors = ids
+            .into_par_iter()
+            .map(|counts| weigh(counts, &df, n))
+            .collect();
+        let mut terms = vec![String::new(); df.len()];
+        for (term, id) in by_term {
+            terms[id as usize] = term;
+        }
+        self.terms = terms;
+        self.term_stories = df;
+    }
+
+    /// The text vector of an unsaved story (its terms weighed by this corpus's statistics).
+    pub fn vector_of(&self, story: &Story) -> TextVector {
+        let tokens = story_tokens(story, &mut analyzer::english(), &mut analyzer::chinese());
+        let mut counts: HashMap<u32, u32> = HashMap::new();
+        for token in tokens {
+            if let Some(id) = self.by_term.get(&token) {
+                *counts.entry(*id).or_insert(0) += 1;
+            }
+        }
+        weigh(
+            counts.into_iter().collect(),
+            &self.term_stories,
+            self.len().max(1),
+        )
     }
 
     /// Rebuilds the lookup maps after deserialising.
@@ -110,6 +217,12 @@ impl Tables {
             .iter()
             .enumerate()
             .map(|(i, t)| (t.key.clone(), i as u32))
+            .collect();
+        self.by_term = self
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
             .collect();
     }
 
@@ -131,5 +244,105 @@ impl Tables {
     /// Whether there are no stories.
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
+    }
+
+    /// Serialises the tables.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).expect("tables serialise")
+    }
+
+    /// Deserialises tables written by [`Tables::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Tables, String> {
+        let mut tables: Tables = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
+        tables.reindex();
+        Ok(tables)
+    }
+}
+
+/// TF-IDF weights of term counts, the top [`VECTOR_TERMS`] kept, L2-normalised, ids ascending.
+fn weigh(counts: Vec<(u32, u32)>, df: &[u32], n: usize) -> TextVector {
+    let mut weighted: Vec<(u32, f32)> = counts
+        .into_iter()
+        .map(|(id, tf)| {
+            let idf = ((n as f32 + 1.0) / (df[id as usize] as f32 + 1.0)).ln() + 1.0;
+            (id, (1.0 + (tf as f32).ln()) * idf)
+        })
+        .collect();
+    weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    weighted.truncate(VECTOR_TERMS);
+    let norm = weighted.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for (_, w) in &mut weighted {
+            *w /= norm;
+        }
+    }
+    weighted.sort_by_key(|(id, _)| *id);
+    weighted
+}
+
+/// Cosine of two L2-normalised sparse vectors (ids ascending).
+pub fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
+    let (mut i, mut j, mut dot) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                dot += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    dot
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use storyline_story::Date;
+
+    fn story(id: &str, day: &str, title: &str, tags: &[&str]) -> Story {
+        let mut s = Story::new(id, day.parse::<Date>().unwrap(), title);
+        s.contexts = tags.iter().map(|t| t.to_string()).collect();
+        s
+    }
+
+    #[test]
+    fn ordinals_follow_dates_and_postings_are_date_sorted() {
+        let stories = [
+            story(
+                "c",
+                "2020-01-03",
+                "Wildfire spreads near Ventura",
+                &["Thomas Fire", "California"],
+            ),
+            story(
+                "a",
+                "2020-01-01",
+                "Wildfire starts in Ventura county",
+                &["thomas fire"],
+            ),
+            story(
+                "b",
+                "2019-05-01",
+                "Election results in California",
+                &["California"],
+            ),
+        ];
+        let tables = Tables::build(&stories, &TagNormalizer::new(), 7);
+        assert_eq!(tables.ids, ["b", "a", "c"]);
+        let fire = tables.tag_id("thomas fire").unwrap();
+        assert_eq!(tables.postings[fire as usize], [1, 2]);
+        assert_eq!(tables.tags[fire as usize].stories, 2);
+        let same = cosine(&tables.vectors[1], &tables.vectors[2]);
+        let other = cosine(&tables.vectors[0], &tables.vectors[2]);
+        assert!(same > other, "{same} vs {other}");
+        assert!((cosine(&tables.vectors[2], &tables.vectors[2]) - 1.0).abs() < 1e-5);
+        let back = Tables::from_bytes(&tables.to_bytes()).unwrap();
+        assert_eq!(back, tables);
+        assert_eq!(back.ord("c"), Some(2));
+        let unsaved = tables.vector_of(&story("x", "2020-01-04", "Ventura wildfire", &[]));
+        assert!(cosine(&unsaved, &tables.vectors[1]) > 0.3);
     }
 }

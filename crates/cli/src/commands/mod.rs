@@ -1,6 +1,11 @@
 //! One module per subcommand.
 
+pub mod batch;
+pub mod eval;
+pub mod r#gen;
 pub mod import;
 pub mod index;
+pub mod related;
+pub mod scorer_args;
 pub mod search;
 pub mod stats;

@@ -1,0 +1,157 @@
+//! `storyline batch`: every story's Related list, as JSON Lines or written into story pages.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use storyline_index::StoryIndex;
+use storyline_related::batch::{
+    PagesReport, PagesTarget, Shard, generate, write_jsonl, write_pages,
+};
+use storyline_related::{Engine, RankOrder};
+use storyline_story::write_atomically;
+
+use super::index::DEFAULT_INDEX;
+use super::scorer_args::ScorerArgs;
+use crate::progress;
+
+/// What the batch writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WriteTo {
+    /// One JSON line per story: its id and its ranked related ids with scores and shared tags.
+    Jsonl,
+    /// The Related section of each story page, in the archive's own format.
+    Pages,
+}
+
+/// Arguments of `storyline batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// The index directory.
+    #[arg(long, default_value = DEFAULT_INDEX)]
+    pub index: PathBuf,
+    /// What to write.
+    #[arg(long, value_enum, default_value_t = WriteTo::Jsonl)]
+    pub write: WriteTo,
+    /// JSON Lines file (default: standard output), or with --write pages a directory for a
+    /// rewritten copy of the archive (default: edit the archive in place).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// With --write pages: the archive the pages are read from.
+    #[arg(long, required_if_eq("write", "pages"))]
+    pub archive: Option<PathBuf>,
+    /// Only shard i of n (e.g. 2/4): n processes produce disjoint outputs that concatenate to
+    /// the whole.
+    #[arg(long)]
+    pub shard: Option<Shard>,
+    /// Ranking: default or site.
+    #[arg(long, default_value = "default")]
+    pub order: RankOrder,
+    /// With --write pages and --out: write only the pages whose Related list changed.
+    #[arg(long)]
+    pub changed: bool,
+    /// Scorer settings.
+    #[command(flatten)]
+    pub scorer: ScorerArgs,
+    /// Print the summary as JSON (on standard error when the lists go to standard output).
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct BatchSummary {
+    stories: usize,
+    lists: usize,
+    empty_lists: usize,
+    seconds: f64,
+    stories_per_second: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pages: Option<PagesReport>,
+}
+
+/// Runs `storyline batch`.
+pub fn run(args: BatchArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let settings = args.scorer.settings()?;
+    let index = StoryIndex::open(&args.index)?;
+    let engine = Engine::new(Arc::clone(index.tables()));
+    let total = engine.tables().len();
+    let range = args.shard.map_or(0..total as u32, |s| s.range(total));
+    let bar = progress::bar(range.len() as u64, "stories", args.quiet);
+    bar.set_message("related");
+    let lists = generate(&engine, &settings, args.order, range, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let pages = match args.write {
+        WriteTo::Jsonl => {
+            match &args.out {
+                Some(path) => write_atomically(path, |w| write_jsonl(&engine, &lists, w))?,
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut lock = std::io::BufWriter::new(stdout.lock());
+                    write_jsonl(&engine, &lists, &mut lock)?;
+                    std::io::Write::flush(&mut lock)?;
+                }
+            }
+            None
+        }
+        WriteTo::Pages => {
+            let Some(archive) = &args.archive else {
+                bail!("--write pages needs --archive DIR")
+            };
+            if args.out.as_deref() == Some(archive.as_path()) {
+                bail!("--out is the archive itself: leave --out out to edit the archive in place");
+            }
+            let stories = index.all_stories()?;
+            let target = PagesTarget {
+                archive,
+                out: args.out.as_deref(),
+                changed_only: args.changed,
+            };
+            Some(write_pages(
+                &engine,
+                index.normalizer(),
+                &stories,
+                &lists,
+                &target,
+            )?)
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let summary = BatchSummary {
+        stories: total,
+        lists: lists.len(),
+        empty_lists: lists.iter().filter(|(_, items)| items.is_empty()).count(),
+        seconds,
+        stories_per_second: lists.len() as f64 / seconds.max(1e-9),
+        pages,
+    };
+    let to_stdout = args.write == WriteTo::Jsonl && args.out.is_none();
+    let text = if args.json {
+        serde_json::to_string_pretty(&summary)?
+    } else {
+        let pages = summary.pages.as_ref().map_or(String::new(), |p| {
+            format!("; pages: {} written, {} unchanged, {} other files copied, {} stories without a page", p.written, p.unchanged, p.copied, p.without_page)
+        });
+        format!(
+            "related lists for {} of {} stories ({} empty) in {:.2}s, {:.0} stories/s{pages}",
+            summary.lists,
+            summary.stories,
+            summary.empty_lists,
+            summary.seconds,
+            summary.stories_per_second
+        )
+    };
+    if to_stdout {
+        eprintln!("{text}");
+    } else {
+        println!("{text}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

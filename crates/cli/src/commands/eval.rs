@@ -1,0 +1,135 @@
+//! `storyline eval`: ranking quality on an index.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Result;
+use clap::Args;
+use storyline_index::StoryIndex;
+use storyline_related::Engine;
+use storyline_related::eval::{evaluate, sample_queries};
+use tantivy::collector::TopDocs;
+use tantivy::query::{MoreLikeThisQuery, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{TantivyDocument, Term};
+
+use super::scorer_args::ScorerArgs;
+
+/// Arguments of `storyline eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The index directory.
+    pub index: PathBuf,
+    /// How many query stories (stories with tags, sampled).
+    #[arg(long, default_value_t = 2000)]
+    pub queries: usize,
+    /// The sampling seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Leave out the BM25 more-like-this baseline (the slowest row).
+    #[arg(long)]
+    pub no_baseline: bool,
+    /// Scorer settings.
+    #[command(flatten)]
+    pub scorer: ScorerArgs,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `storyline eval`.
+pub fn run(args: EvalArgs) -> Result<ExitCode> {
+    let settings = args.scorer.settings()?;
+    let index = StoryIndex::open(&args.index)?;
+    let engine = Engine::new(Arc::clone(index.tables()));
+    let tables = engine.tables();
+    let queries = sample_queries(&engine, args.queries, args.seed);
+    // the pages' own Related sections, where the archive has them
+    let mut existing: HashMap<u32, Vec<u32>> = HashMap::new();
+    for story in index.all_stories()? {
+        let Some(ord) = tables.ord(&story.id) else {
+            continue;
+        };
+        let targets: Vec<u32> = story
+            .related
+            .iter()
+            .filter_map(|r| tables.ord(&r.id))
+            .collect();
+        if !targets.is_empty() {
+            existing.insert(ord, targets);
+        }
+    }
+    let searcher = index.reader().searcher();
+    let fields = index.fields().clone();
+    let mlt = |q: u32| -> Vec<u32> {
+        let id = &tables.ids[q as usize];
+        let by_id = TermQuery::new(
+            Term::from_field_text(fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let Ok(found) = searcher.search(&by_id, &TopDocs::with_limit(1).order_by_score()) else {
+            return Vec::new();
+        };
+        let Some((_, address)) = found.first() else {
+            return Vec::new();
+        };
+        let query = MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(1)
+            .with_min_term_frequency(1)
+            .with_max_query_terms(25)
+            .with_document(*address);
+        let Ok(hits) = searcher.search(&query, &TopDocs::with_limit(12).order_by_score()) else {
+            return Vec::new();
+        };
+        hits.into_iter()
+            .filter_map(|(_, a)| {
+                let doc: TantivyDocument = searcher.doc(a).ok()?;
+                let hit_id = doc.get_first(fields.id)?.as_str()?.to_string();
+                tables.ord(&hit_id).filter(|o| *o != q)
+            })
+            .collect()
+    };
+    let baseline: Option<&(dyn Fn(u32) -> Vec<u32> + Sync)> =
+        if args.no_baseline { None } else { Some(&mlt) };
+    let existing_ref = (!existing.is_empty()).then_some(&existing);
+    let rows = evaluate(&engine, &settings, &queries, existing_ref, baseline);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "queries": queries.len(), "seed": args.seed, "rows": rows })
+            )?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} queries (stories with tags, seed {})\n",
+        queries.len(),
+        args.seed
+    );
+    println!("| ranking | tagP@10 | leafP@10 | medDays | len | suggest@3 | existing@10 |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
+    for row in &rows {
+        println!(
+            "| {} | {:.3} | {:.3} | {:.0} | {:.1} | {} | {} |",
+            row.ranking,
+            row.tag_p10,
+            row.leaf_p10,
+            row.med_days,
+            row.avg_len,
+            opt(row.suggest_recall3),
+            opt(row.existing_recall10)
+        );
+    }
+    if let Some(first) = rows.first() {
+        println!(
+            "\n{:.1}% of the queries carry only tags no other story has: they cap tagP and leafP at {:.3}",
+            first.lone_tag_queries * 100.0,
+            1.0 - first.lone_tag_queries
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

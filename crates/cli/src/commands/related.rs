@@ -1,0 +1,173 @@
+//! `storyline related` and `storyline suggest-tags`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Result, bail};
+use clap::Args;
+use storyline_index::StoryIndex;
+use storyline_related::{Engine, RankOrder, Subject, describe, describe_suggestions};
+use storyline_story::{Date, Story};
+
+use super::index::DEFAULT_INDEX;
+use super::scorer_args::ScorerArgs;
+
+/// Arguments of `storyline related`.
+#[derive(Debug, Args)]
+pub struct RelatedArgs {
+    /// The story's id (as `storyline search` prints it).
+    pub id: String,
+    /// The index directory.
+    #[arg(long, default_value = DEFAULT_INDEX)]
+    pub index: PathBuf,
+    /// Ranking: default (tags × date + text) or site (shared-tag count, then newest).
+    #[arg(long, default_value = "default")]
+    pub order: RankOrder,
+    /// Explain each entry: shared tags and weights, date gap and decay, text score.
+    #[arg(long)]
+    pub explain: bool,
+    /// Scorer settings.
+    #[command(flatten)]
+    pub scorer: ScorerArgs,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn open(index: &std::path::Path) -> Result<(StoryIndex, Engine)> {
+    let index = StoryIndex::open(index)?;
+    let engine = Engine::new(Arc::clone(index.tables()));
+    Ok((index, engine))
+}
+
+fn find(engine: &Engine, id: &str) -> Result<u32> {
+    match engine.tables().ord(id) {
+        Some(ord) => Ok(ord),
+        None => {
+            bail!("no story with id {id:?} in the index (ids are printed by `storyline search`)")
+        }
+    }
+}
+
+/// Runs `storyline related`.
+pub fn run(args: RelatedArgs) -> Result<ExitCode> {
+    let settings = args.scorer.settings()?;
+    let (index, engine) = open(&args.index)?;
+    let ord = find(&engine, &args.id)?;
+    let items = engine.related(&engine.subject(ord), &settings, args.order);
+    let list = describe(&engine, &index, &items, args.explain)?;
+    if args.json {
+        let story = index.story(&args.id)?;
+        let out =
+            serde_json::json!({ "id": args.id, "title": story.map(|s| s.title), "related": list });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (i, entry) in list.iter().enumerate() {
+        println!(
+            "{:>3}. {}  {:.3}  {}",
+            i + 1,
+            entry.date,
+            entry.score,
+            entry.title
+        );
+        if !entry.shared_tags.is_empty() {
+            println!("     shared: {}", entry.shared_tags.join(", "));
+        }
+        if let Some(e) = &entry.explanation {
+            let weights: Vec<String> = e
+                .shared_tags
+                .iter()
+                .map(|t| format!("{} ({:.2})", t.tag, t.weight))
+                .collect();
+            println!(
+                "     tags {:.3} [{}]{}, text {:.3} (weight {:.2}), {} days, decay {:.3}",
+                e.tag_share,
+                weights.join(", "),
+                if e.suggested_tags { " (suggested)" } else { "" },
+                e.text_similarity,
+                e.text_weight,
+                e.days_apart,
+                e.date_factor
+            );
+        }
+        println!("     id: {}", entry.id);
+    }
+    if list.is_empty() {
+        println!("no related stories");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `storyline suggest-tags`.
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// The story's id (or give --text).
+    #[arg(required_unless_present = "text")]
+    pub id: Option<String>,
+    /// Suggest tags for this text instead of a stored story.
+    #[arg(long, conflicts_with = "id")]
+    pub text: Option<String>,
+    /// The draft's date (with --text), YYYY-MM-DD; default: the newest story's date.
+    #[arg(long)]
+    pub date: Option<Date>,
+    /// The index directory.
+    #[arg(long, default_value = DEFAULT_INDEX)]
+    pub index: PathBuf,
+    /// How many tags.
+    #[arg(long, default_value_t = 5)]
+    pub count: usize,
+    /// Scorer settings.
+    #[command(flatten)]
+    pub scorer: ScorerArgs,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `storyline suggest-tags`.
+pub fn run_suggest(args: SuggestArgs) -> Result<ExitCode> {
+    let settings = args.scorer.settings()?;
+    let (_index, engine) = open(&args.index)?;
+    let subject = match (&args.id, &args.text) {
+        (Some(id), _) => engine.subject(find(&engine, id)?),
+        (None, Some(text)) => {
+            let tables = engine.tables();
+            let day = args
+                .date
+                .map(Date::days_since_epoch)
+                .or_else(|| tables.days.last().copied())
+                .unwrap_or(0);
+            let draft = Story::new("draft", Date::from_days_since_epoch(day), text.clone());
+            Subject {
+                ord: None,
+                day,
+                language: draft.language,
+                vector: tables.vector_of(&draft),
+                tags: Vec::new(),
+            }
+        }
+        (None, None) => bail!("give a story id or --text"),
+    };
+    let suggestions = describe_suggestions(
+        &engine,
+        &engine.suggest_tags(&subject, &settings, args.count),
+    );
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&suggestions)?);
+    } else {
+        for s in &suggestions {
+            println!(
+                "{:>5.1}%  {}  ({} stories)",
+                s.confidence * 100.0,
+                s.tag,
+                s.stories
+            );
+        }
+        if suggestions.is_empty() {
+            println!("no suggestions: no text neighbour carries a tag");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,309 @@
+//! Batch generation: every story's related list, in parallel, deterministic, shardable, written
+//! as JSON Lines or back into the archive's story pages.
+//!
+//! Shard `i/n` takes the i-th of n contiguous ranges of story ordinals (date order), so the
+//! outputs of shards `1/n … n/n` concatenate to the unsharded output exactly.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use storyline_story::formats::page::{
+    RelatedLine, render_related_section, replace_related_section,
+};
+use storyline_story::{Language, Story, TagNormalizer, write_atomically};
+
+use crate::scorer::{Engine, RankOrder, RelatedItem};
+use crate::settings::ScorerSettings;
+
+/// One shard of a batch: `index` of `count`, 1-based as written (`--shard 2/4`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which shard, 1 to `count`.
+    pub index: usize,
+    /// How many shards.
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let err = || format!("expected a shard like 2/4 (the second of four), found {text:?}");
+        let (i, n) = text.split_once('/').ok_or_else(err)?;
+        let (index, count): (usize, usize) = (
+            i.trim().parse().map_err(|_| err())?,
+            n.trim().parse().map_err(|_| err())?,
+        );
+        if count == 0 || index == 0 || index > count {
+            return Err(err());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// The ordinals of this shard among `len` stories.
+    pub fn range(self, len: usize) -> Range<u32> {
+        let start = len * (self.index - 1) / self.count;
+        let end = len * self.index / self.count;
+        start as u32..end as u32
+    }
+}
+
+/// Computes the lists of the stories in `range`, in ordinal order. `on_story` is called once
+/// per story (for progress).
+pub fn generate(
+    engine: &Engine,
+    settings: &ScorerSettings,
+    order: RankOrder,
+    range: Range<u32>,
+    on_story: &(dyn Fn() + Sync),
+) -> Vec<(u32, Vec<RelatedItem>)> {
+    range
+        .into_par_iter()
+        .map(|ord| {
+            let items = engine.related(&engine.subject(ord), settings, order);
+            on_story();
+            (ord, items)
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct JsonEntry<'a> {
+    id: &'a str,
+    score: f32,
+    shared_tags: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    id: &'a str,
+    related: Vec<JsonEntry<'a>>,
+}
+
+/// Writes lists as JSON Lines: `{"id": …, "related": [{"id", "score", "shared_tags"}]}`.
+pub fn write_jsonl(
+    engine: &Engine,
+    lists: &[(u32, Vec<RelatedItem>)],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let t = engine.tables();
+    for (ord, items) in lists {
+        let line = JsonLine {
+            id: &t.ids[*ord as usize],
+            related: items
+                .iter()
+                .map(|item| JsonEntry {
+                    id: &t.ids[item.ord as usize],
+                    score: item.score,
+                    shared_tags: item
+                        .shared_tags
+                        .iter()
+                        .map(|tag| t.tags[*tag as usize].display.as_str())
+                        .collect(),
+                })
+                .collect(),
+        };
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// What writing pages did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PagesReport {
+    /// Pages whose Related section was written.
+    pub written: usize,
+    /// Pages whose Related section was already what it should be.
+    pub unchanged: usize,
+    /// Other files copied unchanged (with an output directory).
+    pub copied: usize,
+    /// Stories without a page in the archive (e.g. imported from YAML or JSON Lines).
+    pub without_page: usize,
+}
+
+/// Where the pages go.
+#[derive(Debug, Clone)]
+pub struct PagesTarget<'a> {
+    /// The archive root the stories' `path`s are relative to.
+    pub archive: &'a Path,
+    /// A directory to write a copy of the tree to; `None` edits the archive in place.
+    pub out: Option<&'a Path>,
+    /// With `out`: write only the pages whose Related section changes (no full copy).
+    pub changed_only: bool,
+}
+
+/// The site link of a story page (`/news/…/slug.md`, `/zh/news/…` for the Chinese edition).
+fn page_link(story: &Story, language: Language) -> Option<String> {
+    let path = story.path.as_deref()?;
+    let prefix = if language == Language::Zh {
+        "/zh/"
+    } else {
+        "/"
+    };
+    Some(format!("{prefix}{}", path.trim_start_matches('/')))
+}
+
+/// The Related section a story's page should carry.
+pub fn related_section(
+    engine: &Engine,
+    normalizer: &TagNormalizer,
+    stories: &HashMap<&str, &Story>,
+    story: &Story,
+    items: &[RelatedItem],
+) -> String {
+    let t = engine.tables();
+    let spelling: HashMap<String, &str> = story
+        .contexts
+        .iter()
+        .map(|c| (normalizer.key(c), c.as_str()))
+        .collect();
+    let lines: Vec<RelatedLine> = items
+        .iter()
+        .filter_map(|item| {
+            let target = stories.get(t.ids[item.ord as usize].as_str())?;
+            Some(RelatedLine {
+                link: page_link(target, story.language)?,
+                title: target.title.clone(),
+                contexts: item
+                    .shared_tags
+                    .iter()
+                    .map(|tag| {
+                        let entry = &t.tags[*tag as usize];
+                        spelling
+                            .get(&entry.key)
+                            .map_or_else(|| entry.display.clone(), |s| s.to_string())
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    if lines.is_empty() {
+        String::new()
+    } else {
+        render_related_section(&lines, story.language)
+    }
+}
+
+/// Writes each story's Related section into its page (atomically, page by page).
+pub fn write_pages(
+    engine: &Engine,
+    normalizer: &TagNormalizer,
+    stories: &[Story],
+    lists: &[(u32, Vec<RelatedItem>)],
+    target: &PagesTarget<'_>,
+) -> storyline_story::Result<PagesReport> {
+    let t = engine.tables();
+    let by_id: HashMap<&str, &Story> = stories.iter().map(|s| (s.id.as_str(), s)).collect();
+    let outcomes: Vec<storyline_story::Result<Option<(PathBuf, bool)>>> = lists
+        .par_iter()
+        .map(|(ord, items)| {
+            let Some(story) = by_id.get(t.ids[*ord as usize].as_str()) else {
+                return Ok(None);
+            };
+            let Some(rel) = story.path.as_deref() else {
+                return Ok(None);
+            };
+            let source = target.archive.join(rel);
+            let Ok(text) = std::fs::read_to_string(&source) else {
+                return Ok(None);
+            };
+            let section = related_section(engine, normalizer, &by_id, story, items);
+            let updated = replace_related_section(&text, &section);
+            let changed = updated != text;
+            let destination = target
+                .out
+                .map_or_else(|| source.clone(), |out| out.join(rel));
+            if changed || (target.out.is_some() && !target.changed_only) {
+                write_atomically(&destination, |w| w.write_all(updated.as_bytes()))?;
+            }
+            Ok(Some((PathBuf::from(rel), changed)))
+        })
+        .collect();
+    let mut report = PagesReport::default();
+    let mut pages = std::collections::HashSet::new();
+    for outcome in outcomes {
+        match outcome? {
+            Some((rel, changed)) => {
+                if changed {
+                    report.written += 1;
+                } else {
+                    report.unchanged += 1;
+                }
+                pages.insert(rel);
+            }
+            None => report.without_page += 1,
+        }
+    }
+    if let (Some(out), false) = (target.out, target.changed_only) {
+        for entry in walk(target.archive) {
+            let rel = entry
+                .strip_prefix(target.archive)
+                .unwrap_or(&entry)
+                .to_path_buf();
+            if pages.contains(&rel) {
+                continue;
+            }
+            let destination = out.join(&rel);
+            let bytes =
+                std::fs::read(&entry).map_err(|source| storyline_story::StoryError::Io {
+                    path: entry.clone(),
+                    source,
+                })?;
+            write_atomically(&destination, |w| w.write_all(&bytes))?;
+            report.copied += 1;
+        }
+    }
+    Ok(report)
+}
+
+fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => stack.push(path),
+                Ok(kind) if kind.is_file() => files.push(path),
+                _ => {}
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_contiguously_and_cover_everything() {
+        let ranges: Vec<Range<u32>> = (1..=3)
+            .map(|i| Shard { index: i, count: 3 }.range(10))
+            .collect();
+        assert_eq!(ranges, [0..3, 3..6, 6..10]);
+        assert_eq!(
+            "2/4".parse::<Shard>().unwrap(),
+            Shard { index: 2, count: 4 }
+        );
+        for bad in ["0/4", "5/4", "x", "1/0", "2"] {
+            assert!(
+                bad.parse::<Shard>()
+                    .unwrap_err()
+                    .contains("expected a shard"),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Related lists as users see them: ids, dates, titles and tag names instead of ordinals.
+
+use serde::Serialize;
+use storyline_index::StoryIndex;
+use storyline_story::Date;
+
+use crate::scorer::{Engine, RelatedItem, TagSuggestion};
+
+/// A shared tag and its weight in the score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeightedTag {
+    /// The tag (display spelling).
+    pub tag: String,
+    /// Its weight.
+    pub weight: f32,
+}
+
+/// The explanation of one entry, with tag names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExplanationView {
+    /// Shared tags that counted, with their weights.
+    pub shared_tags: Vec<WeightedTag>,
+    /// Share of the subject's tag weight shared (0–1).
+    pub tag_share: f32,
+    /// Text cosine (0–1).
+    pub text_similarity: f32,
+    /// The text blend weight.
+    pub text_weight: f32,
+    /// Days between the stories (positive: newer).
+    pub days_apart: i32,
+    /// Date decay factor.
+    pub date_factor: f32,
+    /// Whether the subject's tags were suggested from its text.
+    pub suggested_tags: bool,
+}
+
+/// One entry of a related list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RelatedStory {
+    /// The related story's id.
+    pub id: String,
+    /// Its day.
+    pub date: Date,
+    /// Its headline.
+    pub title: String,
+    /// The score.
+    pub score: f32,
+    /// Tags both stories carry (display spelling).
+    pub shared_tags: Vec<String>,
+    /// Why it is here (when asked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<ExplanationView>,
+}
+
+/// A suggested tag with its name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SuggestedTag {
+    /// The tag (display spelling).
+    pub tag: String,
+    /// Stories carrying it.
+    pub stories: u32,
+    /// Confidence (0–1).
+    pub confidence: f32,
+}
+
+/// The display name of a tag id.
+pub fn tag_name(engine: &Engine, tag: u32) -> String {
+    engine.tables().tags[tag as usize].display.clone()
+}
+
+/// Resolves a ranked list: titles come from the index's stored stories.
+pub fn describe(
+    engine: &Engine,
+    index: &StoryIndex,
+    items: &[RelatedItem],
+    explain: bool,
+) -> storyline_index::Result<Vec<RelatedStory>> {
+    let t = engine.tables();
+    items
+        .iter()
+        .map(|item| {
+            let id = &t.ids[item.ord as usize];
+            let title = index.story(id)?.map(|s| s.title).unwrap_or_default();
+            let e = &item.explanation;
+            Ok(RelatedStory {
+                id: id.clone(),
+                date: Date::from_days_since_epoch(t.days[item.ord as usize]),
+                title,
+                score: item.score,
+                shared_tags: item
+                    .shared_tags
+                    .iter()
+                    .map(|tag| tag_name(engine, *tag))
+                    .collect(),
+                explanation: explain.then(|| ExplanationView {
+                    shared_tags: e
+                        .tag_weights
+                        .iter()
+                        .map(|(tag, weight)| WeightedTag {
+                            tag: tag_name(engine, *tag),
+                            weight: *weight,
+                        })
+                        .collect(),
+                    tag_share: e.tag_share,
+                    text_similarity: e.text_similarity,
+                    text_weight: e.text_weight,
+                    days_apart: e.days_apart,
+                    date_factor: e.date_factor,
+                    suggested_tags: e.suggested_tags,
+                }),
+            })
+        })
+        .collect()
+}
+
+/// Names suggested tags.
+pub fn describe_suggestions(engine: &Engine, suggestions: &[TagSuggestion]) -> Vec<SuggestedTag> {
+    suggestions
+        .iter()
+        .map(|s| SuggestedTag {
+            tag: tag_name(engine, s.tag),
+            stories: engine.tables().tags[s.tag as usize].stories,
+            confidence: s.confidence,
+        })
+        .collect()
+}

@@ -1,0 +1,640 @@
+//! The related-story scorer.
+//!
+//! For a subject story it gathers candidates from the postings of its (specific enough) tags
+//! and from its text neighbours, scores each one
+//!
+//! ```text
+//! score = ((1 - text_weight) · tag_share + text_weight · text_cosine) · date_factor
+//! tag_share = Σ w(shared tags) / Σ w(subject's tags),   w(t) = ln(N / stories(t)) ^ tag_idf_power
+//! ```
+//!
+//! and returns the best, without the story itself, its own versions, or a second report of the
+//! same event. A story without tags borrows the tags suggested by its text neighbours
+//! (weighted by their confidence), which is how untagged stories find their story line.
+//! `site` order reproduces what the archives did: most shared tags first, then newest.
+//!
+//! Everything runs on the in-memory [`Tables`]: no index lookups on the hot path. Posting
+//! lists are date-sorted, so a very large tag is scanned only around the subject's date.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use serde::Serialize;
+use storyline_index::Tables;
+use storyline_index::tables::{TextVector, cosine};
+use storyline_story::Language;
+
+use crate::settings::ScorerSettings;
+
+/// The ranking to produce.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RankOrder {
+    /// Tag specificity × date proximity + text similarity.
+    #[default]
+    Default,
+    /// Shared-tag count, then newest first: the order the archives' own sites used.
+    Site,
+}
+
+impl std::str::FromStr for RankOrder {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<RankOrder, String> {
+        match text {
+            "default" => Ok(RankOrder::Default),
+            "site" => Ok(RankOrder::Site),
+            other => Err(format!(
+                "unknown order {other:?} (expected default or site)"
+            )),
+        }
+    }
+}
+
+/// The story related stories are sought for: stored in the index, or an unsaved draft.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subject {
+    /// Its ordinal, when it is in the index (it and its versions are then excluded).
+    pub ord: Option<u32>,
+    /// Its day (days since 1970-01-01).
+    pub day: i32,
+    /// Its language.
+    pub language: Language,
+    /// Its text vector.
+    pub vector: TextVector,
+    /// Its tag ids.
+    pub tags: Vec<u32>,
+}
+
+/// Why a story was ranked where it was.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// Shared tags that counted, with their weight (tag id, weight).
+    pub tag_weights: Vec<(u32, f32)>,
+    /// Share of the subject's tag weight the story shares (0–1).
+    pub tag_share: f32,
+    /// Cosine of the two TF-IDF text vectors (0–1).
+    pub text_similarity: f32,
+    /// The text blend weight used.
+    pub text_weight: f32,
+    /// Days between the two stories (positive: the related story is newer).
+    pub days_apart: i32,
+    /// The date decay factor.
+    pub date_factor: f32,
+    /// Whether the subject's tags were suggested from its text (it had none).
+    pub suggested_tags: bool,
+}
+
+/// One related story.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RelatedItem {
+    /// Its ordinal in the tables.
+    pub ord: u32,
+    /// Its score (for `site` order: the number of shared tags).
+    pub score: f32,
+    /// Tags both stories carry (tag ids), the subject's order.
+    pub shared_tags: Vec<u32>,
+    /// Why it is here.
+    pub explanation: Explanation,
+}
+
+/// A suggested tag.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TagSuggestion {
+    /// The tag id.
+    pub tag: u32,
+    /// Share of the text neighbours' similarity carried by stories with this tag (0–1).
+    pub confidence: f32,
+}
+
+/// Scratch space reused across queries on a thread: dense accumulators with epoch stamps, so
+/// nothing is cleared between queries.
+struct Scratch {
+    tag: Vec<f32>,
+    text: Vec<f32>,
+    stamp: Vec<u32>,
+    epoch: u32,
+    touched: Vec<u32>,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch {
+            tag: Vec::new(),
+            text: Vec::new(),
+            stamp: Vec::new(),
+            epoch: 0,
+            touched: Vec::new(),
+        }
+    }
+
+    fn reset(&mut self, n: usize) {
+        if self.tag.len() < n {
+            self.tag.resize(n, 0.0);
+            self.text.resize(n, 0.0);
+            self.stamp.resize(n, 0);
+        }
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.epoch = 1;
+        }
+        self.touched.clear();
+    }
+
+    fn touch(&mut self, ord: u32) -> usize {
+        let i = ord as usize;
+        if self.stamp[i] != self.epoch {
+            self.stamp[i] = self.epoch;
+            self.tag[i] = 0.0;
+            self.text[i] = 0.0;
+            self.touched.push(ord);
+        }
+        i
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::new());
+}
+
+/// Decay factors by day distance, for one decay setting (beyond the table: computed).
+#[derive(Debug)]
+struct DecayTable {
+    decay: crate::settings::DateDecay,
+    factors: Vec<f32>,
+}
+
+impl DecayTable {
+    const DAYS: usize = 40_000;
+
+    fn new(decay: crate::settings::DateDecay) -> DecayTable {
+        DecayTable {
+            decay,
+            factors: (0..Self::DAYS as i32).map(|d| decay.factor(d)).collect(),
+        }
+    }
+
+    fn factor(&self, days: i32) -> f32 {
+        self.factors
+            .get(days.unsigned_abs() as usize)
+            .copied()
+            .unwrap_or_else(|| self.decay.factor(days))
+    }
+}
+
+/// The related-story engine over an index's tables.
+#[derive(Debug)]
+pub struct Engine {
+    tables: Arc<Tables>,
+    /// term id → (story, weight) of the stories whose text vector holds it, ordinals ascending
+    text_postings: Vec<Vec<(u32, f32)>>,
+    /// tag id → ln(N / stories)
+    idf: Vec<f32>,
+    decay: std::sync::RwLock<Arc<DecayTable>>,
+}
+
+/// The slice of a date-sorted posting list nearest to `day`, at most `window` long.
+fn near<T>(postings: &[T], day_of: impl Fn(&T) -> i32, day: i32, window: usize) -> &[T] {
+    if window == 0 || postings.len() <= window {
+        return postings;
+    }
+    let center = postings.partition_point(|p| day_of(p) < day);
+    let start = center
+        .saturating_sub(window / 2)
+        .min(postings.len() - window);
+    &postings[start..start + window]
+}
+
+impl Engine {
+    /// An engine over `tables`.
+    pub fn new(tables: Arc<Tables>) -> Engine {
+        let mut text_postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); tables.terms.len()];
+        for (ord, vector) in tables.vectors.iter().enumerate() {
+            for (term, weight) in vector {
+                text_postings[*term as usize].push((ord as u32, *weight));
+            }
+        }
+        let n = tables.len().max(1) as f32;
+        let idf = tables
+            .tags
+            .iter()
+            .map(|t| (n / t.stories.max(1) as f32).ln().max(0.0))
+            .collect();
+        let decay =
+            std::sync::RwLock::new(Arc::new(DecayTable::new(ScorerSettings::default().decay)));
+        Engine {
+            tables,
+            text_postings,
+            idf,
+            decay,
+        }
+    }
+
+    fn decay_table(&self, settings: &ScorerSettings) -> Arc<DecayTable> {
+        let current = Arc::clone(&self.decay.read().expect("decay lock"));
+        if current.decay == settings.decay {
+            return current;
+        }
+        let table = Arc::new(DecayTable::new(settings.decay));
+        *self.decay.write().expect("decay lock") = Arc::clone(&table);
+        table
+    }
+
+    /// The tables.
+    pub fn tables(&self) -> &Arc<Tables> {
+        &self.tables
+    }
+
+    /// A stored story as a subject.
+    pub fn subject(&self, ord: u32) -> Subject {
+        let t = &self.tables;
+        Subject {
+            ord: Some(ord),
+            day: t.days[ord as usize],
+            language: t.languages[ord as usize],
+            vector: t.vectors[ord as usize].clone(),
+            tags: t.story_tags[ord as usize].clone(),
+        }
+    }
+
+    /// The weight of a tag: its specificity.
+    pub fn tag_weight(&self, tag: u32, settings: &ScorerSettings) -> f32 {
+        self.idf[tag as usize].powf(settings.tag_idf_power)
+    }
+
+    fn is_broad(&self, tag: u32, settings: &ScorerSettings) -> bool {
+        let share = self.tables.tags[tag as usize].stories as f32 / self.tables.len().max(1) as f32;
+        share > settings.max_tag_share
+    }
+
+    fn excluded_tags(&self, settings: &ScorerSettings) -> Vec<u32> {
+        settings
+            .exclude_tags
+            .iter()
+            .filter_map(|t| self.tables.tag_id(&storyline_story::normalize_tag(t)))
+            .collect()
+    }
+
+    /// Whether `candidate` may be listed for `subject` at all.
+    fn admissible(&self, subject: &Subject, candidate: u32, settings: &ScorerSettings) -> bool {
+        let t = &self.tables;
+        if let Some(ord) = subject.ord
+            && (candidate == ord || t.versions[ord as usize].binary_search(&candidate).is_ok())
+        {
+            return false;
+        }
+        let day = t.days[candidate as usize];
+        if settings.older_only && day > subject.day {
+            return false;
+        }
+        if let Some(max) = settings.max_age_days
+            && (day - subject.day).unsigned_abs() > max
+        {
+            return false;
+        }
+        !(settings.same_language && t.languages[candidate as usize] != subject.language)
+    }
+
+    /// Accumulates exact text dot products with the subject over each of its terms' postings
+    /// (the part of each list nearest in time).
+    fn text_pass(&self, subject: &Subject, settings: &ScorerSettings, scratch: &mut Scratch) {
+        let days = &self.tables.days;
+        for (term, weight) in &subject.vector {
+            let postings = &self.text_postings[*term as usize];
+            for &(ord, w) in near(
+                postings,
+                |p| days[p.0 as usize],
+                subject.day,
+                settings.text_candidates,
+            ) {
+                let i = scratch.touch(ord);
+                scratch.text[i] += weight * w;
+            }
+        }
+    }
+
+    /// Tag suggestions from the text neighbours accumulated in `scratch`.
+    fn suggestions_from(
+        &self,
+        subject: &Subject,
+        settings: &ScorerSettings,
+        decay: &DecayTable,
+        scratch: &Scratch,
+        limit: usize,
+    ) -> Vec<TagSuggestion> {
+        let t = &self.tables;
+        let mut neighbours: Vec<(f32, u32)> = scratch
+            .touched
+            .iter()
+            .filter(|&&ord| {
+                scratch.text[ord as usize] > 0.0 && !t.story_tags[ord as usize].is_empty()
+            })
+            .filter(|&&ord| self.admissible(subject, ord, settings))
+            .map(|&ord| {
+                (
+                    scratch.text[ord as usize] * decay.factor(t.days[ord as usize] - subject.day),
+                    ord,
+                )
+            })
+            .collect();
+        let keep = 30.min(neighbours.len());
+        let by_score = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        if keep > 0 && keep < neighbours.len() {
+            neighbours.select_nth_unstable_by(keep - 1, by_score);
+        }
+        neighbours.truncate(keep);
+        let total: f32 = neighbours.iter().map(|(s, _)| s).sum();
+        if total <= 0.0 {
+            return Vec::new();
+        }
+        let mut mass: Vec<(u32, f32)> = Vec::new();
+        for (score, ord) in &neighbours {
+            for tag in &t.story_tags[*ord as usize] {
+                if subject.tags.contains(tag) {
+                    continue;
+                }
+                match mass.iter_mut().find(|(t, _)| t == tag) {
+                    Some(entry) => entry.1 += score,
+                    None => mass.push((*tag, *score)),
+                }
+            }
+        }
+        let mut suggestions: Vec<TagSuggestion> = mass
+            .into_iter()
+            .map(|(tag, m)| TagSuggestion {
+                tag,
+                confidence: m / total,
+            })
+            .collect();
+        suggestions.sort_by(|a, b| {
+            b.confidence
+                .total_cmp(&a.confidence)
+                .then_with(|| t.tags[a.tag as usize].key.cmp(&t.tags[b.tag as usize].key))
+        });
+        suggestions.truncate(limit);
+        suggestions
+    }
+
+    /// The subject's weighted tags: its own specific ones, or (with none that another story
+    /// shares) the ones its text neighbours suggest.
+    fn weighted_tags(
+        &self,
+        subject: &Subject,
+        settings: &ScorerSettings,
+        decay: &DecayTable,
+        scratch: &Scratch,
+    ) -> (Vec<(u32, f32)>, bool) {
+        let excluded = self.excluded_tags(settings);
+        let usable: Vec<u32> = subject
+            .tags
+            .iter()
+            .copied()
+            .filter(|t| !excluded.contains(t))
+            .collect();
+        let specific: Vec<u32> = usable
+            .iter()
+            .copied()
+            .filter(|t| !self.is_broad(*t, settings))
+            .collect();
+        // a story whose tags are all broad keeps them: they are all it has
+        let chosen = if specific.is_empty() {
+            usable
+        } else {
+            specific
+        };
+        // a tag no other story carries finds nothing: such a story is on its own story line,
+        // and its text has to find it company, as for an untagged story
+        let shared = chosen
+            .iter()
+            .any(|t| self.tables.tags[*t as usize].stories > 1);
+        if shared {
+            return (
+                chosen
+                    .into_iter()
+                    .map(|t| (t, self.tag_weight(t, settings)))
+                    .collect(),
+                false,
+            );
+        }
+        if settings.suggested_tags == 0 || (chosen.is_empty() && !subject.tags.is_empty()) {
+            return (Vec::new(), false);
+        }
+        let suggested = self
+            .suggestions_from(subject, settings, decay, scratch, settings.suggested_tags)
+            .into_iter()
+            .filter(|s| !excluded.contains(&s.tag))
+            .map(|s| (s.tag, self.tag_weight(s.tag, settings) * s.confidence))
+            .collect();
+        (suggested, true)
+    }
+
+    /// The related stories of `subject`, best first.
+    pub fn related(
+        &self,
+        subject: &Subject,
+        settings: &ScorerSettings,
+        order: RankOrder,
+    ) -> Vec<RelatedItem> {
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            scratch.reset(self.tables.len());
+            match order {
+                RankOrder::Default => self.rank_default(subject, settings, &mut scratch),
+                RankOrder::Site => self.rank_site(subject, settings, &mut scratch),
+            }
+        })
+    }
+
+    fn rank_default(
+        &self,
+        subject: &Subject,
+        settings: &ScorerSettings,
+        scratch: &mut Scratch,
+    ) -> Vec<RelatedItem> {
+        let t = &self.tables;
+        let decay = self.decay_table(settings);
+        self.text_pass(subject, settings, scratch);
+        let (tags, suggested) = self.weighted_tags(subject, settings, &decay, scratch);
+        let total: f32 = tags.iter().map(|(_, w)| w).sum();
+        for (tag, weight) in &tags {
+            for &ord in near(
+                &t.postings[*tag as usize],
+                |o| t.days[*o as usize],
+                subject.day,
+                settings.scan_window,
+            ) {
+                let i = scratch.touch(ord);
+                scratch.tag[i] += weight;
+            }
+        }
+        let text_weight = if total > 0.0 {
+            settings.text_weight.clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        let mut scored: Vec<(f32, u32)> = Vec::with_capacity(scratch.touched.len());
+        for &ord in &scratch.touched {
+            let i = ord as usize;
+            let share = if total > 0.0 {
+                scratch.tag[i] / total
+            } else {
+                0.0
+            };
+            // the text pass saw only each term's stories nearest in time; a tag candidate it
+            // missed gets its cosine computed directly
+            let text = if scratch.text[i] > 0.0 || share == 0.0 {
+                scratch.text[i]
+            } else {
+                cosine(&subject.vector, &t.vectors[i])
+            };
+            let score = ((1.0 - text_weight) * share + text_weight * text)
+                * decay.factor(t.days[i] - subject.day);
+            if score > 0.0 && self.admissible(subject, ord, settings) {
+                scored.push((score, ord));
+            }
+        }
+        let keep = (settings.limit * 3 + 8).min(scored.len());
+        let by_rank = |a: &(f32, u32), b: &(f32, u32)| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| t.days[b.1 as usize].cmp(&t.days[a.1 as usize]))
+                .then_with(|| t.ids[a.1 as usize].cmp(&t.ids[b.1 as usize]))
+        };
+        if keep < scored.len() && keep > 0 {
+            scored.select_nth_unstable_by(keep - 1, by_rank);
+            scored.truncate(keep);
+        }
+        scored.sort_by(by_rank);
+        let cutoff = scored
+            .first()
+            .map_or(0.0, |best| best.0 * settings.min_relative_score);
+        let mut items: Vec<RelatedItem> = Vec::with_capacity(settings.limit);
+        for (score, ord) in scored {
+            if items.len() >= settings.limit || score < cutoff {
+                break;
+            }
+            let vector = &t.vectors[ord as usize];
+            let duplicate = items.iter().any(|kept| {
+                (t.days[kept.ord as usize] - t.days[ord as usize]).unsigned_abs()
+                    <= settings.duplicate_days
+                    && cosine(&t.vectors[kept.ord as usize], vector)
+                        >= settings.duplicate_similarity
+            });
+            if duplicate {
+                continue;
+            }
+            let candidate_tags = &t.story_tags[ord as usize];
+            let tag_weights: Vec<(u32, f32)> = tags
+                .iter()
+                .copied()
+                .filter(|(tag, _)| candidate_tags.contains(tag))
+                .collect();
+            let days_apart = t.days[ord as usize] - subject.day;
+            items.push(RelatedItem {
+                ord,
+                score,
+                shared_tags: subject
+                    .tags
+                    .iter()
+                    .copied()
+                    .filter(|tag| candidate_tags.contains(tag))
+                    .collect(),
+                explanation: Explanation {
+                    tag_share: if total > 0.0 {
+                        tag_weights.iter().map(|(_, w)| w).sum::<f32>() / total
+                    } else {
+                        0.0
+                    },
+                    tag_weights,
+                    text_similarity: cosine(&subject.vector, vector),
+                    text_weight,
+                    days_apart,
+                    date_factor: decay.factor(days_apart),
+                    suggested_tags: suggested,
+                },
+            });
+        }
+        items
+    }
+
+    fn rank_site(
+        &self,
+        subject: &Subject,
+        settings: &ScorerSettings,
+        scratch: &mut Scratch,
+    ) -> Vec<RelatedItem> {
+        let t = &self.tables;
+        let excluded = self.excluded_tags(settings);
+        let tags: Vec<u32> = subject
+            .tags
+            .iter()
+            .copied()
+            .filter(|tag| !excluded.contains(tag))
+            .collect();
+        for tag in &tags {
+            for &ord in &t.postings[*tag as usize] {
+                let i = scratch.touch(ord);
+                scratch.tag[i] += 1.0;
+            }
+        }
+        let mut scored: Vec<(f32, u32)> = scratch
+            .touched
+            .iter()
+            .filter(|&&ord| self.admissible(subject, ord, settings))
+            .map(|&ord| (scratch.tag[ord as usize], ord))
+            .collect();
+        scored.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| t.days[b.1 as usize].cmp(&t.days[a.1 as usize]))
+                .then_with(|| t.ids[a.1 as usize].cmp(&t.ids[b.1 as usize]))
+        });
+        scored
+            .into_iter()
+            .take(settings.limit)
+            .map(|(count, ord)| {
+                let candidate_tags = &t.story_tags[ord as usize];
+                let shared: Vec<u32> = tags
+                    .iter()
+                    .copied()
+                    .filter(|tag| candidate_tags.contains(tag))
+                    .collect();
+                let days_apart = t.days[ord as usize] - subject.day;
+                RelatedItem {
+                    ord,
+                    score: count,
+                    explanation: Explanation {
+                        tag_weights: shared.iter().map(|tag| (*tag, 1.0)).collect(),
+                        tag_share: if tags.is_empty() {
+                            0.0
+                        } else {
+                            count / tags.len() as f32
+                        },
+                        text_similarity: cosine(&subject.vector, &t.vectors[ord as usize]),
+                        text_weight: 0.0,
+                        days_apart,
+                        date_factor: 1.0,
+                        suggested_tags: false,
+                    },
+                    shared_tags: shared,
+                }
+            })
+            .collect()
+    }
+
+    /// Tags suggested for `subject` from its text neighbours, most confident first; tags it
+    /// already carries are not suggested.
+    pub fn suggest_tags(
+        &self,
+        subject: &Subject,
+        settings: &ScorerSettings,
+        limit: usize,
+    ) -> Vec<TagSuggestion> {
+        let decay = self.decay_table(settings);
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            scratch.reset(self.tables.len());
+            self.text_pass(subject, settings, &mut scratch);
+            self.suggestions_from(subject, settings, &decay, &scratch, limit)
+        })
+    }
+}
