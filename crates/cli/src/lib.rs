@@ -45,6 +45,10 @@ pub enum Command {
     Batch(commands::batch::BatchArgs),
     /// Generate a synthetic archive (story pages or JSON Lines), deterministic for its seed.
     Gen(commands::r#gen::GenArgs),
+    /// Serve search, stories, related stories and tags over HTTP, with the search page.
+    Serve(commands::serve::ServeArgs),
+    /// The whole pipeline on the bundled sample: import, index, Related sections, serve.
+    Demo(commands::serve::DemoArgs),
 }
 
 /// Exit status when the command finished but skipped some of its input.
@@ -63,6 +67,8 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => commands::eval::run(args),
         Command::Batch(args) => commands::batch::run(args),
         Command::Gen(args) => commands::r#gen::run(args),
+        Command::Serve(args) => commands::serve::run(args),
+        Command::Demo(args) => commands::serve::run_demo(args),
     };
     match result {
         Ok(code) => code,

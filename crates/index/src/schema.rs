@@ -130,9 +130,15 @@ impl Fields {
     }
 }
 
-/// A story day as a tantivy date (midnight UTC).
+/// Days tantivy dates can hold (they count nanoseconds in an i64: about 1678 to 2262).
+const DAY_RANGE: std::ops::RangeInclusive<i64> = -106_000..=106_000;
+
+/// A story day as a tantivy date (midnight UTC), clamped to the range tantivy can represent:
+/// a date outside it (a typo such as year 9999, or a far filter bound) sorts and filters as
+/// that range's end instead of overflowing.
 pub fn date_time(date: storyline_story::Date) -> DateTime {
-    DateTime::from_timestamp_secs(i64::from(date.days_since_epoch()) * 86_400)
+    let days = i64::from(date.days_since_epoch()).clamp(*DAY_RANGE.start(), *DAY_RANGE.end());
+    DateTime::from_timestamp_secs(days * 86_400)
 }
 
 /// The story day of a tantivy date.

@@ -150,13 +150,33 @@ fn page_link(story: &Story, language: Language) -> Option<String> {
     Some(format!("{prefix}{}", path.trim_start_matches('/')))
 }
 
-/// The Related section a story's page should carry.
+/// The language of a page's Related section: the one its section headings use (the archive's
+/// own format: a Chinese-edition page may carry an English headline), else the story's.
+pub fn page_language(page: &str, story: &Story) -> Language {
+    const ZH: [&str; 4] = [
+        "\n### 有关:",
+        "\n### 有關:",
+        "\n### 信息来源:",
+        "\n### 信息來源:",
+    ];
+    const EN: [&str; 3] = ["\n### Related:", "\n### Sources:", "\n### Source:"];
+    if ZH.iter().any(|h| page.contains(h)) {
+        Language::Zh
+    } else if EN.iter().any(|h| page.contains(h)) {
+        Language::En
+    } else {
+        story.language
+    }
+}
+
+/// The Related section a story's page should carry, in `language`.
 pub fn related_section(
     engine: &Engine,
     normalizer: &TagNormalizer,
     stories: &HashMap<&str, &Story>,
     story: &Story,
     items: &[RelatedItem],
+    language: Language,
 ) -> String {
     let t = engine.tables();
     let spelling: HashMap<String, &str> = story
@@ -169,7 +189,7 @@ pub fn related_section(
         .filter_map(|item| {
             let target = stories.get(t.ids[item.ord as usize].as_str())?;
             Some(RelatedLine {
-                link: page_link(target, story.language)?,
+                link: page_link(target, language)?,
                 title: target.title.clone(),
                 contexts: item
                     .shared_tags
@@ -187,7 +207,7 @@ pub fn related_section(
     if lines.is_empty() {
         String::new()
     } else {
-        render_related_section(&lines, story.language)
+        render_related_section(&lines, language)
     }
 }
 
@@ -214,7 +234,8 @@ pub fn write_pages(
             let Ok(text) = std::fs::read_to_string(&source) else {
                 return Ok(None);
             };
-            let section = related_section(engine, normalizer, &by_id, story, items);
+            let language = page_language(&text, story);
+            let section = related_section(engine, normalizer, &by_id, story, items, language);
             let updated = replace_related_section(&text, &section);
             let changed = updated != text;
             let destination = target

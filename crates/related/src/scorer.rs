@@ -473,7 +473,10 @@ impl Engine {
         } else {
             1.0
         };
-        let mut scored: Vec<(f32, u32)> = Vec::with_capacity(scratch.touched.len());
+        // (score, relevance, ord): relevance is the score before the date decay; the cutoff
+        // works on it, so a story line's older stories are ordered by date but not dropped
+        let mut scored: Vec<(f32, f32, u32)> = Vec::with_capacity(scratch.touched.len());
+        let mut best_relevance = 0.0f32;
         for &ord in &scratch.touched {
             let i = ord as usize;
             let share = if total > 0.0 {
@@ -488,12 +491,19 @@ impl Engine {
             } else {
                 cosine(&subject.vector, &t.vectors[i])
             };
-            let score = ((1.0 - text_weight) * share + text_weight * text)
-                * decay.factor(t.days[i] - subject.day);
+            let relevance = (1.0 - text_weight) * share + text_weight * text;
+            let score = relevance * decay.factor(t.days[i] - subject.day);
             if score > 0.0 && self.admissible(subject, ord, settings) {
-                scored.push((score, ord));
+                best_relevance = best_relevance.max(relevance);
+                scored.push((score, relevance, ord));
             }
         }
+        let cutoff = best_relevance * settings.min_relative_score;
+        scored.retain(|(_, relevance, _)| *relevance >= cutoff);
+        let mut scored: Vec<(f32, u32)> = scored
+            .into_iter()
+            .map(|(score, _, ord)| (score, ord))
+            .collect();
         let keep = (settings.limit * 3 + 8).min(scored.len());
         let by_rank = |a: &(f32, u32), b: &(f32, u32)| {
             b.0.total_cmp(&a.0)
@@ -505,12 +515,9 @@ impl Engine {
             scored.truncate(keep);
         }
         scored.sort_by(by_rank);
-        let cutoff = scored
-            .first()
-            .map_or(0.0, |best| best.0 * settings.min_relative_score);
         let mut items: Vec<RelatedItem> = Vec::with_capacity(settings.limit);
         for (score, ord) in scored {
-            if items.len() >= settings.limit || score < cutoff {
+            if items.len() >= settings.limit {
                 break;
             }
             let vector = &t.vectors[ord as usize];

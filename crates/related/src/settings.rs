@@ -97,8 +97,9 @@ pub struct ScorerSettings {
     /// For a story without tags: how many suggested tags stand in for its own (weighted by
     /// their confidence).
     pub suggested_tags: usize,
-    /// Entries scoring below this share of the best entry's score are left out: a short list
-    /// of clearly related stories beats one padded with weak matches (0 keeps all).
+    /// Entries whose relevance (the score before the date decay) is below this share of the
+    /// best entry's are left out: a short list of clearly related stories beats one padded
+    /// with weak matches, while a story line's older stories stay (0 keeps all).
     pub min_relative_score: f32,
 }
 
@@ -118,8 +119,8 @@ impl Default for ScorerSettings {
             same_language: false,
             duplicate_similarity: 0.9,
             duplicate_days: 3,
-            suggested_tags: 2,
-            min_relative_score: 0.5,
+            suggested_tags: 1,
+            min_relative_score: 0.8,
         }
     }
 }

@@ -99,7 +99,8 @@ pub enum Language {
 
 impl Language {
     /// The language a text is written in: Chinese when at least a fifth of its letters are Han
-    /// (Chinese stories often quote English names), English otherwise.
+    /// or it holds at least 8 Han characters (Chinese stories quote English names and even raw
+    /// URLs), English otherwise.
     pub fn detect(text: &str) -> Language {
         let (mut han, mut letters) = (0usize, 0usize);
         for c in text.chars() {
@@ -110,7 +111,7 @@ impl Language {
                 letters += 1;
             }
         }
-        if han > 0 && han * 5 >= letters {
+        if han >= 8 || (han > 0 && han * 5 >= letters) {
             Language::Zh
         } else {
             Language::En

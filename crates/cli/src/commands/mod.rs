@@ -8,4 +8,5 @@ pub mod index;
 pub mod related;
 pub mod scorer_args;
 pub mod search;
+pub mod serve;
 pub mod stats;
