@@ -49,6 +49,8 @@ pub enum Command {
     Serve(commands::serve::ServeArgs),
     /// The whole pipeline on the bundled sample: import, index, Related sections, serve.
     Demo(commands::serve::DemoArgs),
+    /// Benchmark the whole pipeline at growing corpus sizes and print a scaling table.
+    Bench(commands::bench::BenchArgs),
 }
 
 /// Exit status when the command finished but skipped some of its input.
@@ -69,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Gen(args) => commands::r#gen::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Demo(args) => commands::serve::run_demo(args),
+        Command::Bench(args) => commands::bench::run(args),
     };
     match result {
         Ok(code) => code,

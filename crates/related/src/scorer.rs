@@ -376,6 +376,39 @@ impl Engine {
         suggestions
     }
 
+    /// The subject's own usable tags with their weights: specific ones (or all, when every one
+    /// is broad), none when no other story shares any of them.
+    fn own_tags(&self, subject: &Subject, settings: &ScorerSettings) -> Vec<(u32, f32)> {
+        let excluded = self.excluded_tags(settings);
+        let usable: Vec<u32> = subject
+            .tags
+            .iter()
+            .copied()
+            .filter(|t| !excluded.contains(t))
+            .collect();
+        let specific: Vec<u32> = usable
+            .iter()
+            .copied()
+            .filter(|t| !self.is_broad(*t, settings))
+            .collect();
+        let chosen = if specific.is_empty() {
+            usable
+        } else {
+            specific
+        };
+        if chosen
+            .iter()
+            .any(|t| self.tables.tags[*t as usize].stories > 1)
+        {
+            chosen
+                .into_iter()
+                .map(|t| (t, self.tag_weight(t, settings)))
+                .collect()
+        } else {
+            Vec::new()
+        }
+    }
+
     /// The subject's weighted tags: its own specific ones, or (with none that another story
     /// shares) the ones its text neighbours suggest.
     fn weighted_tags(
@@ -454,8 +487,27 @@ impl Engine {
     ) -> Vec<RelatedItem> {
         let t = &self.tables;
         let decay = self.decay_table(settings);
-        self.text_pass(subject, settings, scratch);
-        let (tags, suggested) = self.weighted_tags(subject, settings, &decay, scratch);
+        let own = self.own_tags(subject, settings);
+        let own_total: f32 = own.iter().map(|(_, w)| w).sum();
+        // A candidate found only by text has relevance ≤ text_weight; one sharing the subject's
+        // least weighty tag has at least (1 - text_weight) · its share. When even that beats the
+        // text-only bound past the cutoff, text neighbours cannot make the list: skip the pass.
+        let least_share = own
+            .iter()
+            .map(|(_, w)| w / own_total)
+            .fold(f32::INFINITY, f32::min);
+        let text_weight_set = settings.text_weight.clamp(0.0, 1.0);
+        let text_useless = !own.is_empty()
+            && text_weight_set
+                < settings.min_relative_score * (1.0 - text_weight_set) * least_share;
+        if !text_useless {
+            self.text_pass(subject, settings, scratch);
+        }
+        let (tags, suggested) = if own.is_empty() {
+            self.weighted_tags(subject, settings, &decay, scratch)
+        } else {
+            (own, false)
+        };
         let total: f32 = tags.iter().map(|(_, w)| w).sum();
         for (tag, weight) in &tags {
             for &ord in near(
