@@ -38,6 +38,8 @@ pub struct Tables {
     pub opstamp: u64,
     /// Story ids by ordinal.
     pub ids: Vec<String>,
+    /// Story headlines by ordinal (related lists show them without touching the index).
+    pub titles: Vec<String>,
     /// Story days (days since 1970-01-01) by ordinal, ascending.
     pub days: Vec<i32>,
     /// Story languages by ordinal.
@@ -89,6 +91,7 @@ impl Tables {
         let mut spellings: Vec<HashMap<&str, u32>> = Vec::new();
         for (ord, story) in order.iter().enumerate() {
             tables.ids.push(story.id.clone());
+            tables.titles.push(story.title.clone());
             tables.days.push(story.date.days_since_epoch());
             tables.languages.push(story.language);
             let mut tag_ids = Vec::new();

@@ -1,7 +1,6 @@
 //! Related lists as users see them: ids, dates, titles and tag names instead of ordinals.
 
 use serde::Serialize;
-use storyline_index::StoryIndex;
 use storyline_story::Date;
 
 use crate::scorer::{Engine, RelatedItem, TagSuggestion};
@@ -68,21 +67,16 @@ pub fn tag_name(engine: &Engine, tag: u32) -> String {
     engine.tables().tags[tag as usize].display.clone()
 }
 
-/// Resolves a ranked list: titles come from the index's stored stories.
-pub fn describe(
-    engine: &Engine,
-    index: &StoryIndex,
-    items: &[RelatedItem],
-    explain: bool,
-) -> storyline_index::Result<Vec<RelatedStory>> {
+/// Resolves a ranked list: ids, dates and titles come from the engine's tables.
+pub fn describe(engine: &Engine, items: &[RelatedItem], explain: bool) -> Vec<RelatedStory> {
     let t = engine.tables();
     items
         .iter()
         .map(|item| {
             let id = &t.ids[item.ord as usize];
-            let title = index.story(id)?.map(|s| s.title).unwrap_or_default();
+            let title = t.titles.get(item.ord as usize).cloned().unwrap_or_default();
             let e = &item.explanation;
-            Ok(RelatedStory {
+            RelatedStory {
                 id: id.clone(),
                 date: Date::from_days_since_epoch(t.days[item.ord as usize]),
                 title,
@@ -108,7 +102,7 @@ pub fn describe(
                     date_factor: e.date_factor,
                     suggested_tags: e.suggested_tags,
                 }),
-            })
+            }
         })
         .collect()
 }

@@ -56,7 +56,7 @@ pub fn run(args: RelatedArgs) -> Result<ExitCode> {
     let (index, engine) = open(&args.index)?;
     let ord = find(&engine, &args.id)?;
     let items = engine.related(&engine.subject(ord), &settings, args.order);
-    let list = describe(&engine, &index, &items, args.explain)?;
+    let list = describe(&engine, &items, args.explain);
     if args.json {
         let story = index.story(&args.id)?;
         let out =

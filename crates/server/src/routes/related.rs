@@ -47,8 +47,8 @@ pub async fn for_story(state: AppState, id: String, params: Params) -> ApiResult
             let items = live
                 .engine
                 .related(&live.engine.subject(ord), &settings, order);
-            let list = describe(&live.engine, &live.index, &items, explain)?;
-            let title = live.index.story(&id)?.map(|s| s.title);
+            let list = describe(&live.engine, &items, explain);
+            let title = live.engine.tables().titles.get(ord as usize).cloned();
             Ok(Json(json!({ "id": id, "title": title, "related": list })))
         })
         .await
@@ -130,7 +130,7 @@ pub async fn for_draft(
                 tags,
             };
             let items = live.engine.related(&subject, &settings, RankOrder::Default);
-            let related = describe(&live.engine, &live.index, &items, draft.explain)?;
+            let related = describe(&live.engine, &items, draft.explain);
             let suggested = describe_suggestions(
                 &live.engine,
                 &live.engine.suggest_tags(&subject, &settings, 5),
