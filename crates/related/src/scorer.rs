@@ -409,9 +409,11 @@ impl Engine {
         }
     }
 
-    /// The subject's weighted tags: its own specific ones, or (with none that another story
-    /// shares) the ones its text neighbours suggest.
-    fn weighted_tags(
+    /// For a subject whose own tags find nothing (it has none, or only tags no other story
+    /// carries): the tags its text neighbours suggest, weighted by specificity × confidence.
+    /// A story whose tags were all excluded gets none. The flag says whether suggestions were
+    /// used.
+    fn suggested_weights(
         &self,
         subject: &Subject,
         settings: &ScorerSettings,
@@ -419,38 +421,9 @@ impl Engine {
         scratch: &Scratch,
     ) -> (Vec<(u32, f32)>, bool) {
         let excluded = self.excluded_tags(settings);
-        let usable: Vec<u32> = subject
-            .tags
-            .iter()
-            .copied()
-            .filter(|t| !excluded.contains(t))
-            .collect();
-        let specific: Vec<u32> = usable
-            .iter()
-            .copied()
-            .filter(|t| !self.is_broad(*t, settings))
-            .collect();
-        // a story whose tags are all broad keeps them: they are all it has
-        let chosen = if specific.is_empty() {
-            usable
-        } else {
-            specific
-        };
-        // a tag no other story carries finds nothing: such a story is on its own story line,
-        // and its text has to find it company, as for an untagged story
-        let shared = chosen
-            .iter()
-            .any(|t| self.tables.tags[*t as usize].stories > 1);
-        if shared {
-            return (
-                chosen
-                    .into_iter()
-                    .map(|t| (t, self.tag_weight(t, settings)))
-                    .collect(),
-                false,
-            );
-        }
-        if settings.suggested_tags == 0 || (chosen.is_empty() && !subject.tags.is_empty()) {
+        let all_excluded =
+            !subject.tags.is_empty() && subject.tags.iter().all(|t| excluded.contains(t));
+        if settings.suggested_tags == 0 || all_excluded {
             return (Vec::new(), false);
         }
         let suggested = self
@@ -504,7 +477,7 @@ impl Engine {
             self.text_pass(subject, settings, scratch);
         }
         let (tags, suggested) = if own.is_empty() {
-            self.weighted_tags(subject, settings, &decay, scratch)
+            self.suggested_weights(subject, settings, &decay, scratch)
         } else {
             (own, false)
         };
