@@ -4,6 +4,7 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use common::{BuiltIndex, build_index, corpus, s, sample, storyline, storyline_json};
 use storyline_related::eval::{evaluate, sample_queries};
@@ -423,4 +424,146 @@ fn hits_date(results: &serde_json::Value, id: &str) -> String {
         .as_str()
         .unwrap()
         .to_string()
+}
+
+#[test]
+fn after_an_update_batch_changed_rewrites_only_the_pages_whose_list_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let pages = dir.path().join("pages");
+    assert!(
+        storyline(&["index", s(&sample()), "--index", s(&index), "--quiet"])
+            .status
+            .success()
+    );
+    let first = storyline_json(
+        &[
+            "batch",
+            "--index",
+            s(&index),
+            "--write",
+            "pages",
+            "--archive",
+            s(&sample()),
+            "--out",
+            s(&pages),
+            "--json",
+            "--quiet",
+        ],
+        0,
+    );
+    assert!(first["pages"]["written"].as_u64().unwrap() > 50);
+    let before = dir.path().join("before.jsonl");
+    assert!(
+        storyline(&[
+            "batch",
+            "--index",
+            s(&index),
+            "--out",
+            s(&before),
+            "--quiet"
+        ])
+        .status
+        .success()
+    );
+
+    // a new Thomas Fire story arrives as a page of the archive
+    let rel = "news/2017/12/9/evacuations-widen-as-the-thomas-fire-nears-montecito.md";
+    let page = "### [2017-12-9](/news/2017/12/9/index.md)\n\n##### Thomas Fire\n# Evacuations widen as the Thomas Fire nears Montecito\n\nCrews prepare for strong winds over the weekend.\n";
+    std::fs::create_dir_all(pages.join("news/2017/12/9")).unwrap();
+    std::fs::write(pages.join(rel), page).unwrap();
+    let update = storyline_json(
+        &[
+            "index",
+            s(&pages.join(rel)),
+            "--index",
+            s(&index),
+            "--update",
+            "--json",
+            "--quiet",
+        ],
+        0,
+    );
+    assert_eq!(update["update"]["added"], 1);
+    let after = dir.path().join("after.jsonl");
+    assert!(
+        storyline(&["batch", "--index", s(&index), "--out", s(&after), "--quiet"])
+            .status
+            .success()
+    );
+    // what a page shows: the linked ids and shared tags (scores move with the corpus size)
+    let lines = |path: &std::path::Path| -> HashMap<String, String> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                let shown: Vec<String> = v["related"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| format!("{}{}", r["id"], r["shared_tags"]))
+                    .collect();
+                (v["id"].as_str().unwrap().to_string(), shown.join("|"))
+            })
+            .collect()
+    };
+    let (old, new_lists) = (lines(&before), lines(&after));
+    let changed = old
+        .iter()
+        .filter(|(id, shown)| new_lists.get(*id) != Some(*shown))
+        .count()
+        + 1;
+    assert!(changed > 1, "the new story enters some lists");
+
+    let mtimes = |root: &std::path::Path| -> HashMap<std::path::PathBuf, std::time::SystemTime> {
+        walk(root)
+            .into_iter()
+            .map(|p| {
+                let t = std::fs::metadata(&p).unwrap().modified().unwrap();
+                (p, t)
+            })
+            .collect()
+    };
+    let stamps = mtimes(&pages);
+    std::thread::sleep(Duration::from_millis(20));
+    let second = storyline_json(
+        &[
+            "batch",
+            "--index",
+            s(&index),
+            "--write",
+            "pages",
+            "--archive",
+            s(&pages),
+            "--changed",
+            "--json",
+            "--quiet",
+        ],
+        0,
+    );
+    assert_eq!(second["pages"]["without_page"], 0);
+    let written = second["pages"]["written"].as_u64().unwrap() as usize;
+    assert_eq!(
+        written, changed,
+        "exactly the pages whose list changed (and the new page) are rewritten"
+    );
+    let touched = mtimes(&pages)
+        .into_iter()
+        .filter(|(p, t)| stamps.get(p) != Some(t))
+        .count();
+    assert_eq!(touched, written, "no other file is touched");
+}
+
+fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(root).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

@@ -561,3 +561,34 @@ fn chinese_archive_over_http() {
     assert_eq!(status, 200);
     assert!(!related["related"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn sigterm_shuts_down_gracefully() {
+    let mut server = start(&sample(), None);
+    let (status, _) = get(&server, "/healthz");
+    assert_eq!(status, 200);
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the server did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(
+        TcpStream::connect(&server.addr).is_err(),
+        "the port is closed"
+    );
+}
