@@ -194,6 +194,10 @@ pub struct SearchResults {
     pub took_ms: f64,
 }
 
+/// A last word found in at least this many field postings is taken as typed in full: no prefix
+/// expansion (search as you type still expands partial words).
+const PREFIX_SKIP_FREQ: u64 = 100;
+
 /// How many tags a facet lists.
 pub const FACET_TAGS: usize = 20;
 
@@ -435,7 +439,10 @@ impl StoryIndex {
                 let lower = text.to_lowercase();
                 let han = lower.chars().any(storyline_story::tag::is_han);
                 let latin = !han && lower.chars().all(char::is_alphanumeric);
-                if prefix && ((latin && lower.chars().count() >= 2) || han) {
+                // a last word that is already a frequent complete word gains nothing from expansion:
+                // its prefix matches score a constant far below the exact ones
+                let complete = exact_freq >= PREFIX_SKIP_FREQ;
+                if prefix && !complete && ((latin && lower.chars().count() >= 2) || han) {
                     let fields = self.fields();
                     let targets = if han {
                         vec![fields.title_zh, fields.summary_zh]
@@ -511,8 +518,16 @@ impl StoryIndex {
         let mut generators: HashMap<Field, SnippetGenerator> = HashMap::new();
         let mut hits = Vec::with_capacity(page.len());
         for (score, address) in page {
-            let doc = searcher.doc(*address)?;
-            let story = self.story_of(&doc)?;
+            let doc: tantivy::TantivyDocument = searcher.doc(*address)?;
+            let json = doc
+                .get_first(fields.story)
+                .and_then(|v| tantivy::schema::Value::as_str(&v))
+                .unwrap_or_default();
+            let story: HitFields =
+                serde_json::from_str(json).map_err(|e| crate::IndexError::Corrupt {
+                    path: self.root().to_path_buf(),
+                    message: format!("stored story: {e}"),
+                })?;
             let (title_field, summary_field) = fields.text_fields(story.language);
             let mut highlight =
                 |field: Field, text: &str, max_chars: usize| -> Result<Highlighted> {
@@ -653,6 +668,20 @@ fn highlighted(snippet: &tantivy::snippet::Snippet, text: &str, max_chars: usize
         text: full.to_string(),
         highlights,
     }
+}
+
+/// The fields of a stored story a hit shows; the rest of the record (sources, related lists,
+/// versions) is skipped without being built.
+#[derive(serde::Deserialize)]
+struct HitFields {
+    id: String,
+    date: Date,
+    title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    contexts: Vec<String>,
+    language: Language,
 }
 
 /// Counts tag keys and months over every matching story, exactly (per segment, then merged).
