@@ -24,6 +24,25 @@ fn wcep() -> Option<&'static (BuiltIndex, Engine)> {
         .as_ref()
 }
 
+/// One index of the Chinese archive, built once for the tests that need it.
+fn zh_index() -> Option<(&'static std::path::Path, &'static std::path::Path)> {
+    static INDEX: OnceLock<Option<(tempfile::TempDir, std::path::PathBuf)>> = OnceLock::new();
+    INDEX
+        .get_or_init(|| {
+            let zh = corpus("thecontext-zh")?;
+            let dir = tempfile::tempdir().unwrap();
+            let index = dir.path().join("index");
+            assert!(
+                storyline(&["index", s(&zh), "--index", s(&index), "--quiet"])
+                    .status
+                    .success()
+            );
+            Some((dir, zh))
+        })
+        .as_ref()
+        .map(|(dir, zh)| (dir.path(), zh.as_path()))
+}
+
 #[test]
 fn the_putin_withdrawal_finds_its_story_line_close_in_time() {
     let Some((built, engine)) = wcep() else {
@@ -133,17 +152,12 @@ fn no_list_holds_the_story_itself_or_its_versions() {
 
 #[test]
 fn zh_pages_get_their_related_sections_rewritten_in_their_own_format() {
-    let Some(zh) = corpus("thecontext-zh") else {
+    let Some((shared, zh)) = zh_index() else {
         return;
     };
+    let index = shared.join("index");
     let dir = tempfile::tempdir().unwrap();
-    let index = dir.path().join("index");
     let out = dir.path().join("out");
-    assert!(
-        storyline(&["index", s(&zh), "--index", s(&index), "--quiet"])
-            .status
-            .success()
-    );
     let summary = storyline_json(
         &[
             "batch",
@@ -152,7 +166,7 @@ fn zh_pages_get_their_related_sections_rewritten_in_their_own_format() {
             "--write",
             "pages",
             "--archive",
-            s(&zh),
+            s(zh),
             "--out",
             s(&out),
             "--json",
@@ -230,16 +244,11 @@ fn zh_pages_get_their_related_sections_rewritten_in_their_own_format() {
 
 #[test]
 fn shards_concatenate_to_the_unsharded_output() {
-    let Some(zh) = corpus("thecontext-zh") else {
+    let Some((shared, _)) = zh_index() else {
         return;
     };
+    let index = shared.join("index");
     let dir = tempfile::tempdir().unwrap();
-    let index = dir.path().join("index");
-    assert!(
-        storyline(&["index", s(&zh), "--index", s(&index), "--quiet"])
-            .status
-            .success()
-    );
     let whole = dir.path().join("whole.jsonl");
     assert!(
         storyline(&["batch", "--index", s(&index), "--out", s(&whole), "--quiet"])
@@ -282,16 +291,11 @@ fn shards_concatenate_to_the_unsharded_output() {
 
 #[test]
 fn site_order_reproduces_the_zh_archives_own_related_sections() {
-    let Some(zh) = corpus("thecontext-zh") else {
+    let Some((shared, _)) = zh_index() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let index = dir.path().join("index");
-    assert!(
-        storyline(&["index", s(&zh), "--index", s(&index), "--quiet"])
-            .status
-            .success()
-    );
+    let index = shared.join("index");
+
     let eval = storyline_json(&["eval", s(&index), "--queries", "1000", "--json"], 0);
     let rows = eval["rows"].as_array().unwrap();
     let recall = |name: &str| {
