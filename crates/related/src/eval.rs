@@ -45,24 +45,32 @@ pub struct EvalRow {
     pub existing_recall10: Option<f64>,
 }
 
+/// A small deterministic generator (splitmix64) for reproducible samples: the same seed gives
+/// the same queries on every machine.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(pub u64);
+
+impl SplitMix64 {
+    /// The next number.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
 /// Samples `count` query ordinals (stories with tags) with a deterministic generator.
 pub fn sample_queries(engine: &Engine, count: usize, seed: u64) -> Vec<u32> {
     let tables = engine.tables();
     let mut pool: Vec<u32> = (0..tables.len() as u32)
         .filter(|&o| !tables.story_tags[o as usize].is_empty())
         .collect();
-    let mut state = seed;
-    let mut next = || {
-        // splitmix64
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
+    let mut rng = SplitMix64(seed);
     let take = count.min(pool.len());
     for i in 0..take {
-        let j = i + (next() % (pool.len() - i) as u64) as usize;
+        let j = i + (rng.next_u64() % (pool.len() - i) as u64) as usize;
         pool.swap(i, j);
     }
     pool.truncate(take);

@@ -376,16 +376,20 @@ impl Engine {
         suggestions
     }
 
-    /// The subject's own usable tags with their weights: specific ones (or all, when every one
-    /// is broad), none when no other story shares any of them.
-    fn own_tags(&self, subject: &Subject, settings: &ScorerSettings) -> Vec<(u32, f32)> {
-        let excluded = self.excluded_tags(settings);
-        let usable: Vec<u32> = subject
+    /// The subject's tags that are not excluded, in its order.
+    fn usable_tags(subject: &Subject, excluded: &[u32]) -> Vec<u32> {
+        subject
             .tags
             .iter()
             .copied()
             .filter(|t| !excluded.contains(t))
-            .collect();
+            .collect()
+    }
+
+    /// The subject's own usable tags with their weights: specific ones (or all, when every one
+    /// is broad), none when no other story shares any of them.
+    fn own_tags(&self, subject: &Subject, settings: &ScorerSettings) -> Vec<(u32, f32)> {
+        let usable = Self::usable_tags(subject, &self.excluded_tags(settings));
         let specific: Vec<u32> = usable
             .iter()
             .copied()
@@ -422,7 +426,7 @@ impl Engine {
     ) -> (Vec<(u32, f32)>, bool) {
         let excluded = self.excluded_tags(settings);
         let all_excluded =
-            !subject.tags.is_empty() && subject.tags.iter().all(|t| excluded.contains(t));
+            !subject.tags.is_empty() && Self::usable_tags(subject, &excluded).is_empty();
         if settings.suggested_tags == 0 || all_excluded {
             return (Vec::new(), false);
         }
@@ -596,13 +600,7 @@ impl Engine {
         scratch: &mut Scratch,
     ) -> Vec<RelatedItem> {
         let t = &self.tables;
-        let excluded = self.excluded_tags(settings);
-        let tags: Vec<u32> = subject
-            .tags
-            .iter()
-            .copied()
-            .filter(|tag| !excluded.contains(tag))
-            .collect();
+        let tags = Self::usable_tags(subject, &self.excluded_tags(settings));
         for tag in &tags {
             for &ord in &t.postings[*tag as usize] {
                 let i = scratch.touch(ord);

@@ -14,6 +14,7 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 use storyline_index::{BuildSettings, SearchRequest, StoryIndex};
+use storyline_related::eval::SplitMix64;
 use storyline_related::{Engine, RankOrder, ScorerSettings};
 use storyline_story::{Language, Story};
 use storyline_synth::SynthConfig;
@@ -80,17 +81,11 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-/// A deterministic pseudo-random sequence (splitmix64).
+/// `n` deterministic picks below `below`.
 fn picks(seed: u64, n: usize, below: usize) -> Vec<usize> {
-    let mut state = seed;
+    let mut rng = SplitMix64(seed);
     (0..n)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) % below.max(1) as u64) as usize
-        })
+        .map(|_| (rng.next_u64() % below.max(1) as u64) as usize)
         .collect()
 }
 
