@@ -118,6 +118,13 @@ fn validate(story: &Story) -> ApiResult<()> {
 async fn upsert(state: &AppState, stories: Vec<Story>, deletes: Vec<String>) -> ApiResult<Value> {
     let report = state
         .write(move |live| {
+            // checked under the same lock as the update, so the answer cannot go stale
+            if let Some(id) = deletes
+                .iter()
+                .find(|id| live.engine.tables().ord(id).is_none())
+            {
+                return Err(ApiError::not_found(format!("no story with id {id:?}")));
+            }
             let report = live.index.update(&stories, &deletes)?;
             live.engine =
                 storyline_related::Engine::new(std::sync::Arc::clone(live.index.tables()));
@@ -196,14 +203,5 @@ pub async fn delete_story(
 ) -> ApiResult<Json<Value>> {
     authorize(&state, &headers)?;
     let (id, _) = split_id(&rest);
-    let exists = {
-        let id = id.clone();
-        state
-            .read(move |live| Ok(live.engine.tables().ord(&id).is_some()))
-            .await?
-    };
-    if !exists {
-        return Err(ApiError::not_found(format!("no story with id {id:?}")));
-    }
     Ok(Json(upsert(&state, Vec::new(), vec![id]).await?))
 }
