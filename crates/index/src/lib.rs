@@ -12,6 +12,8 @@
 //!   matches first, then partial ones; prefix matching of the last word; typo tolerance only for
 //!   words the index does not know; tag/date filters; snippets with character offsets; exact
 //!   tag and month facets.
+//! - [`builder`]: [`IndexBuilder`] — a new generation from stories handed over in chunks, in
+//!   memory bounded by the writer's budget and the scorer tables, not by the archive.
 //! - [`tables`]: story ordinals, days, tag ids and postings for the scorer.
 //!
 //! Design choices: stories are stored whole as JSON in the document store, so the index is
@@ -20,6 +22,7 @@
 //! damages the live index.
 
 pub mod analyzer;
+pub mod builder;
 pub mod error;
 pub mod query;
 pub mod schema;
@@ -27,9 +30,10 @@ pub mod search;
 pub mod store;
 pub mod tables;
 
+pub use builder::IndexBuilder;
 pub use error::{IndexError, Result};
 pub use search::{
     Facets, Highlighted, Hit, MonthCount, SearchRequest, SearchResults, Sort, TagCount,
 };
 pub use store::{BuildSettings, IndexMeta, StoryIndex, UpdateReport};
-pub use tables::{Tables, TagEntry};
+pub use tables::{Tables, TablesBuilder, TagEntry};

@@ -10,21 +10,21 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use storyline_story::{Story, TagNormalizer, write_atomically};
 use tantivy::schema::Value;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::analyzer;
+use crate::builder::IndexBuilder;
 use crate::error::{IndexError, Result, io_error};
 use crate::schema::{Fields, SCHEMA_VERSION};
 use crate::tables::Tables;
 
-const CURRENT: &str = "CURRENT";
-const META: &str = "storyline.json";
-const TABLES: &str = "tables.bin";
-const WRITER_HEAP: usize = 256 << 20;
+pub(crate) const CURRENT: &str = "CURRENT";
+pub(crate) const META: &str = "storyline.json";
+pub(crate) const TABLES: &str = "tables.bin";
+pub(crate) const WRITER_HEAP: usize = 256 << 20;
 
 /// What an index records about how it was built.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,7 +68,7 @@ impl std::fmt::Debug for StoryIndex {
     }
 }
 
-fn normalizer_of(path: &Path, aliases: Option<&str>) -> Result<TagNormalizer> {
+pub(crate) fn normalizer_of(path: &Path, aliases: Option<&str>) -> Result<TagNormalizer> {
     match aliases {
         Some(text) => TagNormalizer::from_toml(text).map_err(|message| IndexError::Corrupt {
             path: path.to_path_buf(),
@@ -78,7 +78,7 @@ fn normalizer_of(path: &Path, aliases: Option<&str>) -> Result<TagNormalizer> {
     }
 }
 
-fn generations(root: &Path) -> Vec<(u32, PathBuf)> {
+pub(crate) fn generations(root: &Path) -> Vec<(u32, PathBuf)> {
     let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir(root)
         .into_iter()
         .flatten()
@@ -102,62 +102,9 @@ impl StoryIndex {
         settings: &BuildSettings,
         on_story: &(dyn Fn() + Sync),
     ) -> Result<StoryIndex> {
-        std::fs::create_dir_all(root).map_err(io_error(root))?;
-        let live = std::fs::read_to_string(root.join(CURRENT)).ok();
-        // leftovers of killed builds: generations that are not live
-        for (_, path) in generations(root) {
-            if live.as_deref().map(str::trim) != path.file_name().and_then(|n| n.to_str()) {
-                let _ = std::fs::remove_dir_all(&path);
-            }
-        }
-        let next = generations(root).last().map_or(1, |(n, _)| n + 1);
-        let name = format!("gen-{next:06}");
-        let generation = root.join(&name);
-        std::fs::create_dir_all(&generation).map_err(io_error(&generation))?;
-
-        let normalizer = normalizer_of(root, settings.aliases.as_deref())?;
-        let (schema, fields) = Fields::build();
-        let index = Index::create_in_dir(&generation, schema)?;
-        analyzer::register(&index);
-        analyzer::warm_up();
-        let threads = if settings.threads == 0 {
-            rayon::current_num_threads().clamp(1, 8)
-        } else {
-            settings.threads
-        };
-        let mut writer: IndexWriter =
-            index.writer_with_num_threads(threads, WRITER_HEAP * threads)?;
-        stories
-            .par_chunks(1024)
-            .try_for_each(|chunk| -> Result<()> {
-                let batch: Vec<TantivyDocument> = chunk
-                    .iter()
-                    .map(|s| fields.document(s, &normalizer))
-                    .collect();
-                for doc in batch {
-                    writer.add_document(doc)?;
-                    on_story();
-                }
-                Ok(())
-            })?;
-        let opstamp = writer.commit()?;
-        writer.wait_merging_threads()?;
-
-        let meta = IndexMeta {
-            schema_version: SCHEMA_VERSION,
-            storyline_version: env!("CARGO_PKG_VERSION").to_string(),
-            aliases: settings.aliases.clone(),
-        };
-        let tables = Tables::build(stories, &normalizer, opstamp);
-        write_tables(&generation.join(TABLES), &tables)?;
-        write_json(&generation.join(META), &meta)?;
-        write_atomically(&root.join(CURRENT), |w| w.write_all(name.as_bytes()))?;
-        for (_, path) in generations(root) {
-            if path != generation {
-                let _ = std::fs::remove_dir_all(&path);
-            }
-        }
-        StoryIndex::open(root)
+        let mut builder = IndexBuilder::new(root, settings)?;
+        builder.add(stories, on_story)?;
+        builder.finish()
     }
 
     /// Opens the live generation of the index at `root`.
@@ -359,13 +306,13 @@ fn walk_size(path: &Path) -> u64 {
         .sum()
 }
 
-fn write_tables(path: &Path, tables: &Tables) -> Result<()> {
+pub(crate) fn write_tables(path: &Path, tables: &Tables) -> Result<()> {
     let bytes = tables.to_bytes();
     write_atomically(path, |w| w.write_all(&bytes))?;
     Ok(())
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     write_atomically(path, |w| {
         serde_json::to_writer(w, value).map_err(std::io::Error::other)
     })?;

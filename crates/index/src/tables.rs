@@ -82,113 +82,9 @@ fn story_tokens(story: &Story, en: &mut TextAnalyzer, zh: &mut TextAnalyzer) -> 
 impl Tables {
     /// Builds the tables of a set of stories (ids unique, any order).
     pub fn build(stories: &[Story], normalizer: &TagNormalizer, opstamp: u64) -> Tables {
-        let mut order: Vec<&Story> = stories.iter().collect();
-        order.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.id.cmp(&b.id)));
-        let mut tables = Tables {
-            opstamp,
-            ..Tables::default()
-        };
-        let mut spellings: Vec<HashMap<&str, u32>> = Vec::new();
-        for (ord, story) in order.iter().enumerate() {
-            tables.ids.push(story.id.clone());
-            tables.titles.push(story.title.clone());
-            tables.days.push(story.date.days_since_epoch());
-            tables.languages.push(story.language);
-            let mut tag_ids = Vec::new();
-            for tag in &story.contexts {
-                let key = normalizer.key(tag);
-                if key.is_empty() {
-                    continue;
-                }
-                let next = tables.tags.len() as u32;
-                let id = *tables.by_key.entry(key.clone()).or_insert(next);
-                if id == next {
-                    tables.tags.push(TagEntry {
-                        key,
-                        display: String::new(),
-                        stories: 0,
-                    });
-                    tables.postings.push(Vec::new());
-                    spellings.push(HashMap::new());
-                }
-                if !tag_ids.contains(&id) {
-                    tag_ids.push(id);
-                    tables.tags[id as usize].stories += 1;
-                    tables.postings[id as usize].push(ord as u32);
-                    *spellings[id as usize].entry(tag.as_str()).or_insert(0) += 1;
-                }
-            }
-            tables.story_tags.push(tag_ids);
-        }
-        for (entry, counts) in tables.tags.iter_mut().zip(&spellings) {
-            let best = counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
-            entry.display = best.map(|(s, _)| s.to_string()).unwrap_or_default();
-        }
-        tables.by_id = tables
-            .ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.clone(), i as u32))
-            .collect();
-        let mut versions: Vec<Vec<u32>> = vec![Vec::new(); order.len()];
-        for (ord, story) in order.iter().enumerate() {
-            for other in story
-                .other_version_ids()
-                .filter_map(|id| tables.by_id.get(id).copied())
-            {
-                versions[ord].push(other);
-                versions[other as usize].push(ord as u32);
-            }
-        }
-        for list in &mut versions {
-            list.sort_unstable();
-            list.dedup();
-        }
-        tables.versions = versions;
-        tables.build_vectors(&order);
-        tables.reindex();
-        tables
-    }
-
-    fn build_vectors(&mut self, order: &[&Story]) {
-        let tokenized: Vec<Vec<String>> = order
-            .par_iter()
-            .map_init(
-                || (analyzer::english(), analyzer::chinese()),
-                |(en, zh), story| story_tokens(story, en, zh),
-            )
-            .collect();
-        let mut by_term: HashMap<String, u32> = HashMap::new();
-        let mut df: Vec<u32> = Vec::new();
-        let ids: Vec<Vec<(u32, u32)>> = tokenized
-            .into_iter()
-            .map(|tokens| {
-                let mut counts: HashMap<u32, u32> = HashMap::new();
-                for token in tokens {
-                    let next = df.len() as u32;
-                    let id = *by_term.entry(token).or_insert(next);
-                    if id == next {
-                        df.push(0);
-                    }
-                    *counts.entry(id).or_insert(0) += 1;
-                }
-                for id in counts.keys() {
-                    df[*id as usize] += 1;
-                }
-                counts.into_iter().collect()
-            })
-            .collect();
-        let n = order.len();
-        self.vectors = ids
-            .into_par_iter()
-            .map(|counts| weigh(counts, &df, n))
-            .collect();
-        let mut terms = vec![String::new(); df.len()];
-        for (term, id) in by_term {
-            terms[id as usize] = term;
-        }
-        self.terms = terms;
-        self.term_stories = df;
+        let mut builder = TablesBuilder::default();
+        builder.add(stories);
+        builder.finish(normalizer, opstamp)
     }
 
     /// The text vector of an unsaved story (its terms weighed by this corpus's statistics).
@@ -259,6 +155,194 @@ impl Tables {
         let mut tables: Tables = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
         tables.reindex();
         Ok(tables)
+    }
+}
+
+/// What the tables keep of one story while they are being built.
+#[derive(Debug)]
+struct Row {
+    id: String,
+    title: String,
+    day: i32,
+    language: Language,
+    contexts: Vec<String>,
+    other_versions: Vec<String>,
+    /// (provisional term id, count), in the order the terms first occur in the story
+    terms: Vec<(u32, u32)>,
+}
+
+/// Builds [`Tables`] from stories handed over in chunks, keeping only what the tables need of
+/// each (not its summary, sources or the rest), so a large archive never has to be held in
+/// memory whole. The result is the same as [`Tables::build`] over all the stories at once.
+#[derive(Debug, Default)]
+pub struct TablesBuilder {
+    rows: Vec<Row>,
+    by_term: HashMap<String, u32>,
+    df: Vec<u32>,
+}
+
+impl TablesBuilder {
+    /// Adds stories (ids unique across every chunk).
+    pub fn add(&mut self, stories: &[Story]) {
+        let tokenized: Vec<Vec<String>> = stories
+            .par_iter()
+            .map_init(
+                || (analyzer::english(), analyzer::chinese()),
+                |(en, zh), story| story_tokens(story, en, zh),
+            )
+            .collect();
+        self.rows.reserve(stories.len());
+        for (story, tokens) in stories.iter().zip(tokenized) {
+            let mut terms: Vec<(u32, u32)> = Vec::new();
+            let mut position: HashMap<u32, usize> = HashMap::new();
+            for token in tokens {
+                let next = self.df.len() as u32;
+                let id = match self.by_term.get(&token) {
+                    Some(id) => *id,
+                    None => {
+                        self.by_term.insert(token, next);
+                        self.df.push(0);
+                        next
+                    }
+                };
+                match position.get(&id) {
+                    Some(&at) => terms[at].1 += 1,
+                    None => {
+                        position.insert(id, terms.len());
+                        terms.push((id, 1));
+                        self.df[id as usize] += 1;
+                    }
+                }
+            }
+            self.rows.push(Row {
+                id: story.id.clone(),
+                title: story.title.clone(),
+                day: story.date.days_since_epoch(),
+                language: story.language,
+                contexts: story.contexts.clone(),
+                other_versions: story.other_version_ids().map(String::from).collect(),
+                terms,
+            });
+        }
+    }
+
+    /// Stories added so far.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether no story was added.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The tables: stories in date order, tag and term ids in order of first use in it.
+    pub fn finish(self, normalizer: &TagNormalizer, opstamp: u64) -> Tables {
+        let TablesBuilder {
+            mut rows,
+            by_term,
+            df,
+        } = self;
+        rows.sort_by(|a, b| a.day.cmp(&b.day).then_with(|| a.id.cmp(&b.id)));
+        let mut tables = Tables {
+            opstamp,
+            ..Tables::default()
+        };
+        let n = rows.len();
+        let mut spellings: Vec<HashMap<String, u32>> = Vec::new();
+        // term ids renumbered in order of first use in date order
+        let mut renumber = vec![u32::MAX; df.len()];
+        let mut final_df: Vec<u32> = Vec::new();
+        let mut counts: Vec<Vec<(u32, u32)>> = Vec::with_capacity(n);
+        let mut other_versions: Vec<Vec<String>> = Vec::with_capacity(n);
+        for (ord, row) in rows.into_iter().enumerate() {
+            let mut tag_ids = Vec::new();
+            for tag in &row.contexts {
+                let key = normalizer.key(tag);
+                if key.is_empty() {
+                    continue;
+                }
+                let next = tables.tags.len() as u32;
+                let id = *tables.by_key.entry(key.clone()).or_insert(next);
+                if id == next {
+                    tables.tags.push(TagEntry {
+                        key,
+                        display: String::new(),
+                        stories: 0,
+                    });
+                    tables.postings.push(Vec::new());
+                    spellings.push(HashMap::new());
+                }
+                if !tag_ids.contains(&id) {
+                    tag_ids.push(id);
+                    tables.tags[id as usize].stories += 1;
+                    tables.postings[id as usize].push(ord as u32);
+                    match spellings[id as usize].get_mut(tag.as_str()) {
+                        Some(count) => *count += 1,
+                        None => {
+                            spellings[id as usize].insert(tag.clone(), 1);
+                        }
+                    }
+                }
+            }
+            tables.story_tags.push(tag_ids);
+            let terms: Vec<(u32, u32)> = row
+                .terms
+                .into_iter()
+                .map(|(provisional, count)| {
+                    let slot = &mut renumber[provisional as usize];
+                    if *slot == u32::MAX {
+                        *slot = final_df.len() as u32;
+                        final_df.push(df[provisional as usize]);
+                    }
+                    (*slot, count)
+                })
+                .collect();
+            counts.push(terms);
+            other_versions.push(row.other_versions);
+            tables.ids.push(row.id);
+            tables.titles.push(row.title);
+            tables.days.push(row.day);
+            tables.languages.push(row.language);
+        }
+        for (entry, counts) in tables.tags.iter_mut().zip(&spellings) {
+            let best = counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
+            entry.display = best.map(|(s, _)| s.clone()).unwrap_or_default();
+        }
+        tables.by_id = tables
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), i as u32))
+            .collect();
+        let mut versions: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for (ord, others) in other_versions.iter().enumerate() {
+            for other in others.iter().filter_map(|id| tables.by_id.get(id).copied()) {
+                versions[ord].push(other);
+                versions[other as usize].push(ord as u32);
+            }
+        }
+        drop(other_versions);
+        for list in &mut versions {
+            list.sort_unstable();
+            list.dedup();
+        }
+        tables.versions = versions;
+        tables.vectors = counts
+            .into_par_iter()
+            .map(|counts| weigh(counts, &final_df, n))
+            .collect();
+        let mut terms = vec![String::new(); final_df.len()];
+        for (term, provisional) in by_term {
+            let id = renumber[provisional as usize];
+            if id != u32::MAX {
+                terms[id as usize] = term;
+            }
+        }
+        tables.terms = terms;
+        tables.term_stories = final_df;
+        tables.reindex();
+        tables
     }
 }
 

@@ -73,6 +73,29 @@ pub fn generate(
         .collect()
 }
 
+/// Computes the lists of the stories in `range` like [`generate`], a slice of `chunk` stories
+/// at a time (each in parallel), handing each slice's lists to `sink` in ordinal order before
+/// computing the next: memory holds one slice of lists, whatever the archive's size. The first
+/// error `sink` returns stops the run.
+pub fn generate_chunked<E>(
+    engine: &Engine,
+    settings: &ScorerSettings,
+    order: RankOrder,
+    range: Range<u32>,
+    chunk: usize,
+    on_story: &(dyn Fn() + Sync),
+    mut sink: impl FnMut(&[(u32, Vec<RelatedItem>)]) -> Result<(), E>,
+) -> Result<(), E> {
+    let chunk = chunk.max(1) as u32;
+    let mut start = range.start;
+    while start < range.end {
+        let end = range.end.min(start.saturating_add(chunk));
+        sink(&generate(engine, settings, order, start..end, on_story))?;
+        start = end;
+    }
+    Ok(())
+}
+
 #[derive(Serialize)]
 struct JsonEntry<'a> {
     id: &'a str,

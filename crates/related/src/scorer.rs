@@ -21,10 +21,12 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use storyline_index::Tables;
-use storyline_index::tables::{TextVector, cosine};
+use storyline_index::tables::{TextVector, VECTOR_TERMS, cosine};
 use storyline_story::Language;
 
 use crate::settings::ScorerSettings;
+
+mod settle;
 
 /// The ranking to produce.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -107,12 +109,18 @@ pub struct TagSuggestion {
     pub confidence: f32,
 }
 
+/// One story's accumulators in [`Scratch`]: kept together so a candidate costs one cache line.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    stamp: u32,
+    tag: f32,
+    text: f32,
+}
+
 /// Scratch space reused across queries on a thread: dense accumulators with epoch stamps, so
 /// nothing is cleared between queries.
 struct Scratch {
-    tag: Vec<f32>,
-    text: Vec<f32>,
-    stamp: Vec<u32>,
+    slots: Vec<Slot>,
     epoch: u32,
     touched: Vec<u32>,
 }
@@ -120,37 +128,40 @@ struct Scratch {
 impl Scratch {
     fn new() -> Scratch {
         Scratch {
-            tag: Vec::new(),
-            text: Vec::new(),
-            stamp: Vec::new(),
+            slots: Vec::new(),
             epoch: 0,
             touched: Vec::new(),
         }
     }
 
     fn reset(&mut self, n: usize) {
-        if self.tag.len() < n {
-            self.tag.resize(n, 0.0);
-            self.text.resize(n, 0.0);
-            self.stamp.resize(n, 0);
+        if self.slots.len() < n {
+            self.slots.resize(n, Slot::default());
         }
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
-            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.slots.iter_mut().for_each(|s| s.stamp = 0);
             self.epoch = 1;
         }
         self.touched.clear();
     }
 
-    fn touch(&mut self, ord: u32) -> usize {
-        let i = ord as usize;
-        if self.stamp[i] != self.epoch {
-            self.stamp[i] = self.epoch;
-            self.tag[i] = 0.0;
-            self.text[i] = 0.0;
+    /// The slot of `ord`, zeroed the first time this query touches it.
+    fn touch(&mut self, ord: u32) -> &mut Slot {
+        let slot = &mut self.slots[ord as usize];
+        if slot.stamp != self.epoch {
+            *slot = Slot {
+                stamp: self.epoch,
+                tag: 0.0,
+                text: 0.0,
+            };
             self.touched.push(ord);
         }
-        i
+        slot
+    }
+
+    fn text(&self, ord: u32) -> f32 {
+        self.slots[ord as usize].text
     }
 }
 
@@ -191,7 +202,41 @@ pub struct Engine {
     text_postings: Vec<Vec<(u32, f32)>>,
     /// tag id → ln(N / stories)
     idf: Vec<f32>,
+    /// each story's text vector inline, padded with [`PAD`]: a cosine against a candidate
+    /// reads one place in memory, not a vector header and then its buffer
+    packed: Vec<PackedVector>,
     decay: std::sync::RwLock<Arc<DecayTable>>,
+}
+
+/// A text vector stored inline: its terms ascending, then [`PAD`] entries.
+type PackedVector = [(u32, f32); VECTOR_TERMS];
+
+/// The entry that fills a packed vector after its terms.
+const PAD: (u32, f32) = (u32::MAX, 0.0);
+
+fn pack(vector: &TextVector) -> PackedVector {
+    let mut packed = [PAD; VECTOR_TERMS];
+    for (slot, entry) in packed.iter_mut().zip(vector) {
+        *slot = *entry;
+    }
+    packed
+}
+
+/// [`cosine`] of a vector and a packed one: the same sum, in the same order.
+fn packed_cosine(a: &[(u32, f32)], b: &PackedVector) -> f32 {
+    let (mut i, mut j, mut dot) = (0, 0, 0.0);
+    while i < a.len() && j < VECTOR_TERMS && b[j].0 != PAD.0 {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                dot += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    dot
 }
 
 /// The slice of a date-sorted posting list nearest to `day`, at most `window` long.
@@ -223,10 +268,12 @@ impl Engine {
             .collect();
         let decay =
             std::sync::RwLock::new(Arc::new(DecayTable::new(ScorerSettings::default().decay)));
+        let packed = tables.vectors.iter().map(pack).collect();
         Engine {
             tables,
             text_postings,
             idf,
+            packed,
             decay,
         }
     }
@@ -308,8 +355,7 @@ impl Engine {
                 subject.day,
                 settings.text_candidates,
             ) {
-                let i = scratch.touch(ord);
-                scratch.text[i] += weight * w;
+                scratch.touch(ord).text += weight * w;
             }
         }
     }
@@ -327,13 +373,11 @@ impl Engine {
         let mut neighbours: Vec<(f32, u32)> = scratch
             .touched
             .iter()
-            .filter(|&&ord| {
-                scratch.text[ord as usize] > 0.0 && !t.story_tags[ord as usize].is_empty()
-            })
+            .filter(|&&ord| scratch.text(ord) > 0.0 && !t.story_tags[ord as usize].is_empty())
             .filter(|&&ord| self.admissible(subject, ord, settings))
             .map(|&ord| {
                 (
-                    scratch.text[ord as usize] * decay.factor(t.days[ord as usize] - subject.day),
+                    scratch.text(ord) * decay.factor(t.days[ord as usize] - subject.day),
                     ord,
                 )
             })
@@ -493,8 +537,7 @@ impl Engine {
                 subject.day,
                 settings.scan_window,
             ) {
-                let i = scratch.touch(ord);
-                scratch.tag[i] += weight;
+                scratch.touch(ord).tag += weight;
             }
         }
         let text_weight = if total > 0.0 {
@@ -502,48 +545,15 @@ impl Engine {
         } else {
             1.0
         };
-        // (score, relevance, ord): relevance is the score before the date decay; the cutoff
-        // works on it, so a story line's older stories are ordered by date but not dropped
-        let mut scored: Vec<(f32, f32, u32)> = Vec::with_capacity(scratch.touched.len());
-        let mut best_relevance = 0.0f32;
-        for &ord in &scratch.touched {
-            let i = ord as usize;
-            let share = if total > 0.0 {
-                scratch.tag[i] / total
-            } else {
-                0.0
-            };
-            // the text pass saw only each term's stories nearest in time; a tag candidate it
-            // missed gets its cosine computed directly
-            let text = if scratch.text[i] > 0.0 || share == 0.0 {
-                scratch.text[i]
-            } else {
-                cosine(&subject.vector, &t.vectors[i])
-            };
-            let relevance = (1.0 - text_weight) * share + text_weight * text;
-            let score = relevance * decay.factor(t.days[i] - subject.day);
-            if score > 0.0 && self.admissible(subject, ord, settings) {
-                best_relevance = best_relevance.max(relevance);
-                scored.push((score, relevance, ord));
-            }
-        }
-        let cutoff = best_relevance * settings.min_relative_score;
-        scored.retain(|(_, relevance, _)| *relevance >= cutoff);
-        let mut scored: Vec<(f32, u32)> = scored
-            .into_iter()
-            .map(|(score, _, ord)| (score, ord))
-            .collect();
-        let keep = (settings.limit * 3 + 8).min(scored.len());
-        let by_rank = |a: &(f32, u32), b: &(f32, u32)| {
-            b.0.total_cmp(&a.0)
-                .then_with(|| t.days[b.1 as usize].cmp(&t.days[a.1 as usize]))
-                .then_with(|| t.ids[a.1 as usize].cmp(&t.ids[b.1 as usize]))
-        };
-        if keep < scored.len() && keep > 0 {
-            scored.select_nth_unstable_by(keep - 1, by_rank);
-            scored.truncate(keep);
-        }
-        scored.sort_by(by_rank);
+        let (mut candidates, best_lower, best_upper) =
+            self.candidates(subject, settings, &decay, scratch, total, text_weight);
+        let scored = self.settle(
+            subject,
+            settings,
+            &mut candidates,
+            (best_lower, best_upper),
+            text_weight,
+        );
         let mut items: Vec<RelatedItem> = Vec::with_capacity(settings.limit);
         for (score, ord) in scored {
             if items.len() >= settings.limit {
@@ -603,15 +613,14 @@ impl Engine {
         let tags = Self::usable_tags(subject, &self.excluded_tags(settings));
         for tag in &tags {
             for &ord in &t.postings[*tag as usize] {
-                let i = scratch.touch(ord);
-                scratch.tag[i] += 1.0;
+                scratch.touch(ord).tag += 1.0;
             }
         }
         let mut scored: Vec<(f32, u32)> = scratch
             .touched
             .iter()
             .filter(|&&ord| self.admissible(subject, ord, settings))
-            .map(|&ord| (scratch.tag[ord as usize], ord))
+            .map(|&ord| (scratch.slots[ord as usize].tag, ord))
             .collect();
         scored.sort_by(|a, b| {
             b.0.total_cmp(&a.0)

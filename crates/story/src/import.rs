@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::formats::jsonl::parse_jsonl;
+use crate::formats::jsonl::{parse_jsonl, parse_jsonl_line};
 use crate::formats::page::{Page, parse_page};
 use crate::formats::wcep::parse_wcep_day;
 use crate::model::Story;
@@ -255,32 +255,95 @@ fn read_file(file: &SourceFile) -> FileOutcome {
 /// Imports every file, in parallel; `on_file` is called once per file read (for progress).
 /// Problems never stop the run: they are collected in the report.
 pub fn import_files(files: &[SourceFile], on_file: &(dyn Fn() + Sync)) -> Imported {
-    let outcomes: Vec<FileOutcome> = files
-        .par_iter()
-        .map(|file| {
-            let outcome = read_file(file);
+    let mut stories = Vec::new();
+    let report = import_chunked(files, usize::MAX, on_file, |chunk| {
+        stories.extend(chunk);
+        Ok::<(), std::convert::Infallible>(())
+    });
+    let report = match report {
+        Ok(report) => report,
+        Err(never) => match never {},
+    };
+    Imported { stories, report }
+}
+
+/// Files read in parallel at a time (story pages and day files are small).
+const FILE_GROUP: usize = 256;
+/// Lines of a JSON Lines file parsed in parallel at a time.
+const JSONL_BLOCK: usize = 8_192;
+
+/// Imports every file like [`import_files`] (same stories, same order, same report), but hands
+/// the stories to `sink` in chunks of at least `chunk` stories (the last one may be smaller) as
+/// they are read, so an archive never has to be held in memory whole. JSON Lines files are
+/// read a block of lines at a time and parsed in parallel. The first error `sink` returns
+/// stops the import and is returned.
+pub fn import_chunked<E>(
+    files: &[SourceFile],
+    chunk: usize,
+    on_file: &(dyn Fn() + Sync),
+    mut sink: impl FnMut(Vec<Story>) -> std::result::Result<(), E>,
+) -> std::result::Result<ImportReport, E> {
+    let mut merger = Merger::default();
+    let mut rest = files;
+    while let Some(first) = rest.first() {
+        if first.format == Format::Jsonl {
+            merger.report.files_read += 1;
+            read_jsonl(first, &mut |outcome| {
+                merger.absorb(outcome);
+                merger.flush(chunk, &mut sink)
+            })?;
             on_file();
-            outcome
-        })
-        .collect();
-    let mut imported = Imported::default();
-    let mut seen = HashSet::new();
-    for outcome in outcomes {
-        imported.report.files_read += 1;
+            rest = &rest[1..];
+            continue;
+        }
+        let group = rest
+            .iter()
+            .take(FILE_GROUP)
+            .take_while(|f| f.format != Format::Jsonl)
+            .count();
+        let outcomes: Vec<FileOutcome> = rest[..group]
+            .par_iter()
+            .map(|file| {
+                let outcome = read_file(file);
+                on_file();
+                outcome
+            })
+            .collect();
+        for outcome in outcomes {
+            merger.report.files_read += 1;
+            merger.absorb(outcome);
+        }
+        merger.flush(chunk, &mut sink)?;
+        rest = &rest[group..];
+    }
+    merger.flush(1, &mut sink)?;
+    Ok(merger.report)
+}
+
+/// Merges file outcomes in order: the report, and stories with ids not seen before.
+#[derive(Default)]
+struct Merger {
+    report: ImportReport,
+    seen: HashSet<String>,
+    pending: Vec<Story>,
+}
+
+impl Merger {
+    fn absorb(&mut self, outcome: FileOutcome) {
         match outcome {
-            FileOutcome::Day => imported.report.day_pages += 1,
-            FileOutcome::Failed(e) => imported.report.skipped.push(Problem::from(&e)),
+            FileOutcome::Day => self.report.day_pages += 1,
+            FileOutcome::Failed(e) => self.report.skipped.push(Problem::from(&e)),
             FileOutcome::Stories(stories, problems) => {
-                imported
-                    .report
+                self.report
                     .skipped
                     .extend(problems.iter().map(Problem::from));
                 for story in stories {
-                    if seen.insert(story.id.clone()) {
-                        imported.stories.push(story);
+                    if self.seen.insert(story.id.clone()) {
+                        self.report.stories += 1;
+                        self.pending.push(story);
                     } else {
                         let path = story.path.clone().map(PathBuf::from).unwrap_or_default();
-                        imported.report.skipped.push(Problem {
+                        self.report.skipped.push(Problem {
                             message: format!(
                                 "{}: duplicate story id {:?}, the first one was kept",
                                 path.display(),
@@ -294,8 +357,90 @@ pub fn import_files(files: &[SourceFile], on_file: &(dyn Fn() + Sync)) -> Import
             }
         }
     }
-    imported.report.stories = imported.stories.len();
-    imported
+
+    /// Hands the pending stories over once there are at least `chunk` of them.
+    fn flush<E>(
+        &mut self,
+        chunk: usize,
+        sink: &mut impl FnMut(Vec<Story>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        if !self.pending.is_empty() && self.pending.len() >= chunk {
+            sink(std::mem::take(&mut self.pending))?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads a JSON Lines file a block of lines at a time, each block parsed in parallel; a line
+/// that is not UTF-8 is reported and skipped like any other bad line.
+fn read_jsonl<E>(
+    file: &SourceFile,
+    take: &mut dyn FnMut(FileOutcome) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    use std::io::BufRead;
+    let io_failure = |source| {
+        FileOutcome::Failed(StoryError::Io {
+            path: file.path.clone(),
+            source,
+        })
+    };
+    let mut reader = match std::fs::File::open(&file.path) {
+        Ok(f) => std::io::BufReader::with_capacity(1 << 20, f),
+        Err(e) => return take(io_failure(e)),
+    };
+    let mut line_number = 0;
+    loop {
+        let mut block: Vec<(usize, Vec<u8>)> = Vec::with_capacity(JSONL_BLOCK);
+        let mut failure = None;
+        while block.len() < JSONL_BLOCK {
+            let mut line = Vec::new();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) => break,
+                Ok(_) => {
+                    line_number += 1;
+                    block.push((line_number, line));
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        let done = block.len() < JSONL_BLOCK;
+        let parsed: Vec<Option<Result<Story>>> = block
+            .par_iter()
+            .map(|(number, bytes)| {
+                let bytes = if *number == 1 {
+                    bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes)
+                } else {
+                    bytes
+                };
+                match std::str::from_utf8(bytes) {
+                    Ok(text) => parse_jsonl_line(text, *number, &file.path),
+                    Err(e) => Some(Err(StoryError::format(
+                        &file.path,
+                        Some(*number),
+                        format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
+                    ))),
+                }
+            })
+            .collect();
+        let mut stories = Vec::with_capacity(parsed.len());
+        let mut problems = Vec::new();
+        for result in parsed.into_iter().flatten() {
+            match result {
+                Ok(story) => stories.push(story),
+                Err(e) => problems.push(e),
+            }
+        }
+        take(FileOutcome::Stories(stories, problems))?;
+        if let Some(e) = failure {
+            return take(io_failure(e));
+        }
+        if done {
+            return Ok(());
+        }
+    }
 }
 
 /// Discovers and imports in one call, without progress reporting.

@@ -32,7 +32,9 @@ pub mod tag;
 pub use atomic::write_atomically;
 pub use date::{Date, DateError};
 pub use error::{Result, StoryError};
-pub use import::{Format, ImportReport, Imported, Problem, discover, import_files, import_paths};
+pub use import::{
+    Format, ImportReport, Imported, Problem, discover, import_chunked, import_files, import_paths,
+};
 pub use model::{Language, RelatedEntry, Source, Story, Version};
 pub use stats::{CorpusStats, corpus_stats};
 pub use tag::{TagNormalizer, normalize_tag};

@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 use storyline_index::StoryIndex;
 use storyline_related::batch::{
-    PagesReport, PagesTarget, Shard, generate, write_jsonl, write_pages,
+    PagesReport, PagesTarget, Shard, generate, generate_chunked, write_jsonl, write_pages,
 };
 use storyline_related::{Engine, RankOrder};
 use storyline_story::write_atomically;
@@ -18,6 +18,9 @@ use storyline_story::write_atomically;
 use super::index::DEFAULT_INDEX;
 use super::scorer_args::ScorerArgs;
 use crate::progress;
+
+/// Stories whose lists are computed, written and dropped together in a JSON Lines batch.
+const JSONL_CHUNK: usize = 16_384;
 
 /// What the batch writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -86,19 +89,36 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
     let range = args.shard.map_or(0..total as u32, |s| s.range(total));
     let bar = progress::bar(range.len() as u64, "stories", args.quiet);
     bar.set_message("related");
-    let lists = generate(&engine, &settings, args.order, range, &|| bar.inc(1));
-    bar.finish_and_clear();
+    let mut counts = (0usize, 0usize); // lists, empty lists
     let pages = match args.write {
         WriteTo::Jsonl => {
+            // lists are computed and written a slice at a time, so memory does not grow with
+            // the archive
+            let mut write = |w: &mut dyn std::io::Write| {
+                generate_chunked(
+                    &engine,
+                    &settings,
+                    args.order,
+                    range.clone(),
+                    JSONL_CHUNK,
+                    &|| bar.inc(1),
+                    |lists| {
+                        counts.0 += lists.len();
+                        counts.1 += lists.iter().filter(|(_, items)| items.is_empty()).count();
+                        write_jsonl(&engine, lists, w)
+                    },
+                )
+            };
             match &args.out {
-                Some(path) => write_atomically(path, |w| write_jsonl(&engine, &lists, w))?,
+                Some(path) => write_atomically(path, |w| write(w))?,
                 None => {
                     let stdout = std::io::stdout();
                     let mut lock = std::io::BufWriter::new(stdout.lock());
-                    write_jsonl(&engine, &lists, &mut lock)?;
+                    write(&mut lock)?;
                     std::io::Write::flush(&mut lock)?;
                 }
             }
+            bar.finish_and_clear();
             None
         }
         WriteTo::Pages => {
@@ -108,6 +128,12 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
             if args.out.as_deref() == Some(archive.as_path()) {
                 bail!("--out is the archive itself: leave --out out to edit the archive in place");
             }
+            let lists = generate(&engine, &settings, args.order, range, &|| bar.inc(1));
+            bar.finish_and_clear();
+            counts = (
+                lists.len(),
+                lists.iter().filter(|(_, items)| items.is_empty()).count(),
+            );
             let stories = index.all_stories()?;
             let target = PagesTarget {
                 archive,
@@ -126,10 +152,10 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
     let seconds = started.elapsed().as_secs_f64();
     let summary = BatchSummary {
         stories: total,
-        lists: lists.len(),
-        empty_lists: lists.iter().filter(|(_, items)| items.is_empty()).count(),
+        lists: counts.0,
+        empty_lists: counts.1,
         seconds,
-        stories_per_second: lists.len() as f64 / seconds.max(1e-9),
+        stories_per_second: counts.0 as f64 / seconds.max(1e-9),
         pages,
     };
     let to_stdout = args.write == WriteTo::Jsonl && args.out.is_none();

@@ -7,13 +7,16 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
-use storyline_index::{BuildSettings, StoryIndex, UpdateReport};
+use storyline_index::{BuildSettings, IndexBuilder, StoryIndex, UpdateReport};
 
 use super::import::{FormatArg, print_problems, read_archives};
 use crate::progress;
 
 /// Where indexes live unless `--index` says otherwise.
 pub const DEFAULT_INDEX: &str = "index-data/index";
+
+/// Stories handed from the importer to the index builder at a time.
+const CHUNK: usize = 50_000;
 
 /// Arguments of `storyline index`.
 #[derive(Debug, Args)]
@@ -65,16 +68,16 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
     if args.paths.is_empty() && args.delete.is_empty() {
         anyhow::bail!("nothing to index: give archive paths (or --update --delete ID)");
     }
-    let imported = if args.paths.is_empty() {
-        storyline_story::Imported::default()
-    } else {
-        read_archives(&args.paths, args.format, args.quiet)?
-    };
-    print_problems(&imported.report, 20);
-    let (index, update) = if args.update {
+    let (index, update, report) = if args.update {
+        let imported = if args.paths.is_empty() {
+            storyline_story::Imported::default()
+        } else {
+            read_archives(&args.paths, args.format, args.quiet)?
+        };
+        print_problems(&imported.report, 20);
         let mut index = StoryIndex::open(&args.index)?;
-        let report = index.update(&imported.stories, &args.delete)?;
-        (index, Some(report))
+        let update = index.update(&imported.stories, &args.delete)?;
+        (index, Some(update), imported.report)
     } else {
         let aliases = match &args.aliases {
             Some(path) => Some(
@@ -87,11 +90,23 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
             aliases,
             threads: args.threads,
         };
-        let bar = progress::bar(imported.stories.len() as u64, "stories", args.quiet);
+        let (files, ignored) = storyline_story::discover(&args.paths, args.format.forced())?;
+        let bar = progress::bar(files.len() as u64, "files", args.quiet);
         bar.set_message("indexing");
-        let index = StoryIndex::build(&args.index, &imported.stories, &settings, &|| bar.inc(1))?;
+        // stories stream from the archives into the index a chunk at a time: memory stays
+        // bounded by the writer's budget and the scorer tables, whatever the archive's size
+        let mut builder = IndexBuilder::new(&args.index, &settings)?;
+        let mut report = storyline_story::import_chunked(&files, CHUNK, &|| bar.inc(1), |chunk| {
+            builder.add(&chunk, &|| {})?;
+            bar.set_message(format!("indexing ({} stories)", builder.len()));
+            Ok::<(), storyline_index::IndexError>(())
+        })?;
+        report.files_ignored = ignored;
+        bar.set_message(format!("committing ({} stories)", builder.len()));
+        let index = builder.finish()?;
         bar.finish_and_clear();
-        (index, None)
+        print_problems(&report, 20);
+        (index, None, report)
     };
     let summary = IndexSummary {
         index: args.index.clone(),
@@ -99,7 +114,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
         tags: index.tables().tags.len(),
         size_bytes: index.size_on_disk(),
         seconds: started.elapsed().as_secs_f64(),
-        skipped: imported.report.skipped.len(),
+        skipped: report.skipped.len(),
         update,
     };
     if args.json {
@@ -133,7 +148,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
             }
         );
     }
-    Ok(if imported.report.has_problems() {
+    Ok(if report.has_problems() {
         ExitCode::from(crate::EXIT_SKIPPED)
     } else {
         ExitCode::SUCCESS

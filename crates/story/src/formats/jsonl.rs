@@ -12,33 +12,42 @@ pub fn parse_jsonl(text: &str, file: &Path) -> (Vec<Story>, Vec<StoryError>) {
     let mut stories = Vec::new();
     let mut problems = Vec::new();
     for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Story>(line) {
-            Ok(story) if story.title.trim().is_empty() => {
-                problems.push(StoryError::format(
-                    file,
-                    Some(index + 1),
-                    "story has an empty title",
-                ));
-            }
-            Ok(story) if story.id.trim().is_empty() => {
-                problems.push(StoryError::format(
-                    file,
-                    Some(index + 1),
-                    "story has an empty id",
-                ));
-            }
-            Ok(story) => stories.push(story),
-            Err(e) => problems.push(StoryError::format(
-                file,
-                Some(index + 1),
-                format!("invalid story record: {e}"),
-            )),
+        match parse_jsonl_line(line, index + 1, file) {
+            Some(Ok(story)) => stories.push(story),
+            Some(Err(e)) => problems.push(e),
+            None => {}
         }
     }
     (stories, problems)
+}
+
+/// Reads one line (1-based `line_number`) of a JSON Lines file: `None` for a blank line.
+pub fn parse_jsonl_line(
+    line: &str,
+    line_number: usize,
+    file: &Path,
+) -> Option<Result<Story, StoryError>> {
+    if line.trim().is_empty() {
+        return None;
+    }
+    Some(match serde_json::from_str::<Story>(line) {
+        Ok(story) if story.title.trim().is_empty() => Err(StoryError::format(
+            file,
+            Some(line_number),
+            "story has an empty title",
+        )),
+        Ok(story) if story.id.trim().is_empty() => Err(StoryError::format(
+            file,
+            Some(line_number),
+            "story has an empty id",
+        )),
+        Ok(story) => Ok(story),
+        Err(e) => Err(StoryError::format(
+            file,
+            Some(line_number),
+            format!("invalid story record: {e}"),
+        )),
+    })
 }
 
 /// Writes stories as JSON Lines.
