@@ -66,17 +66,27 @@ pub struct Tables {
     by_term: HashMap<String, u32>,
 }
 
-/// Tokens of a story's headline and summary with its language's analyzer.
-fn story_tokens(story: &Story, en: &mut TextAnalyzer, zh: &mut TextAnalyzer) -> Vec<String> {
+/// The distinct tokens of a story's headline and summary with its language's analyzer, with
+/// their counts (a headline token counts twice: it is what the story is about), in the order
+/// they first occur.
+fn story_terms(story: &Story, en: &mut TextAnalyzer, zh: &mut TextAnalyzer) -> Vec<(String, u32)> {
     let analyzer = match story.language {
         Language::En => en,
         Language::Zh => zh,
     };
-    let mut tokens = analyzer::tokens(analyzer, &story.title);
-    // the headline counts twice: it is what the story is about
-    tokens.extend(tokens.clone());
-    tokens.extend(analyzer::tokens(analyzer, &story.summary));
-    tokens
+    let mut terms: Vec<(String, u32)> = Vec::new();
+    for (text, weight) in [(&story.title, 2), (&story.summary, 1)] {
+        let mut stream = analyzer.token_stream(text);
+        while stream.advance() {
+            let token = &stream.token().text;
+            // a story has tens of distinct terms: a linear scan beats hashing each token
+            match terms.iter_mut().find(|(t, _)| t == token) {
+                Some(entry) => entry.1 += weight,
+                None => terms.push((token.clone(), weight)),
+            }
+        }
+    }
+    terms
 }
 
 impl Tables {
@@ -89,18 +99,12 @@ impl Tables {
 
     /// The text vector of an unsaved story (its terms weighed by this corpus's statistics).
     pub fn vector_of(&self, story: &Story) -> TextVector {
-        let tokens = story_tokens(story, &mut analyzer::english(), &mut analyzer::chinese());
-        let mut counts: HashMap<u32, u32> = HashMap::new();
-        for token in tokens {
-            if let Some(id) = self.by_term.get(&token) {
-                *counts.entry(*id).or_insert(0) += 1;
-            }
-        }
-        weigh(
-            counts.into_iter().collect(),
-            &self.term_stories,
-            self.len().max(1),
-        )
+        let terms = story_terms(story, &mut analyzer::english(), &mut analyzer::chinese());
+        let counts: Vec<(u32, u32)> = terms
+            .into_iter()
+            .filter_map(|(term, count)| Some((*self.by_term.get(&term)?, count)))
+            .collect();
+        weigh(counts, &self.term_stories, self.len().max(1))
     }
 
     /// Rebuilds the lookup maps after deserialising.
@@ -177,43 +181,38 @@ struct Row {
 #[derive(Debug, Default)]
 pub struct TablesBuilder {
     rows: Vec<Row>,
-    by_term: HashMap<String, u32>,
+    by_term: rustc_hash::FxHashMap<String, u32>,
     df: Vec<u32>,
 }
 
 impl TablesBuilder {
     /// Adds stories (ids unique across every chunk).
     pub fn add(&mut self, stories: &[Story]) {
-        let tokenized: Vec<Vec<String>> = stories
+        let tokenized: Vec<Vec<(String, u32)>> = stories
             .par_iter()
             .map_init(
                 || (analyzer::english(), analyzer::chinese()),
-                |(en, zh), story| story_tokens(story, en, zh),
+                |(en, zh), story| story_terms(story, en, zh),
             )
             .collect();
         self.rows.reserve(stories.len());
-        for (story, tokens) in stories.iter().zip(tokenized) {
-            let mut terms: Vec<(u32, u32)> = Vec::new();
-            let mut position: HashMap<u32, usize> = HashMap::new();
-            for token in tokens {
-                let next = self.df.len() as u32;
-                let id = match self.by_term.get(&token) {
-                    Some(id) => *id,
-                    None => {
-                        self.by_term.insert(token, next);
-                        self.df.push(0);
-                        next
-                    }
-                };
-                match position.get(&id) {
-                    Some(&at) => terms[at].1 += 1,
-                    None => {
-                        position.insert(id, terms.len());
-                        terms.push((id, 1));
-                        self.df[id as usize] += 1;
-                    }
-                }
-            }
+        for (story, story_terms) in stories.iter().zip(tokenized) {
+            let terms: Vec<(u32, u32)> = story_terms
+                .into_iter()
+                .map(|(token, count)| {
+                    let id = match self.by_term.get(&token) {
+                        Some(id) => *id,
+                        None => {
+                            let id = self.df.len() as u32;
+                            self.by_term.insert(token, id);
+                            self.df.push(0);
+                            id
+                        }
+                    };
+                    self.df[id as usize] += 1;
+                    (id, count)
+                })
+                .collect();
             self.rows.push(Row {
                 id: story.id.clone(),
                 title: story.title.clone(),
