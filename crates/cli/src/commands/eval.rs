@@ -10,11 +10,8 @@ use clap::Args;
 use storyline_index::StoryIndex;
 use storyline_related::Engine;
 use storyline_related::eval::{evaluate, sample_queries};
-use tantivy::collector::TopDocs;
-use tantivy::query::{MoreLikeThisQuery, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{TantivyDocument, Term};
 
+use super::mlt::MoreLikeThis;
 use super::scorer_args::ScorerArgs;
 
 /// Arguments of `storyline eval`.
@@ -61,36 +58,9 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
             existing.insert(ord, targets);
         }
     }
-    let searcher = index.reader().searcher();
-    let fields = index.fields().clone();
-    let mlt = |q: u32| -> Vec<u32> {
-        let id = &tables.ids[q as usize];
-        let by_id = TermQuery::new(
-            Term::from_field_text(fields.id, id),
-            IndexRecordOption::Basic,
-        );
-        let Ok(found) = searcher.search(&by_id, &TopDocs::with_limit(1).order_by_score()) else {
-            return Vec::new();
-        };
-        let Some((_, address)) = found.first() else {
-            return Vec::new();
-        };
-        let query = MoreLikeThisQuery::builder()
-            .with_min_doc_frequency(1)
-            .with_min_term_frequency(1)
-            .with_max_query_terms(25)
-            .with_document(*address);
-        let Ok(hits) = searcher.search(&query, &TopDocs::with_limit(12).order_by_score()) else {
-            return Vec::new();
-        };
-        hits.into_iter()
-            .filter_map(|(_, a)| {
-                let doc: TantivyDocument = searcher.doc(a).ok()?;
-                let hit_id = doc.get_first(fields.id)?.as_str()?.to_string();
-                tables.ord(&hit_id).filter(|o| *o != q)
-            })
-            .collect()
-    };
+    let more_like_this =
+        MoreLikeThis::new(index.reader().searcher(), index.fields().clone(), tables);
+    let mlt = |q: u32| more_like_this.related(q);
     let baseline: Option<&(dyn Fn(u32) -> Vec<u32> + Sync)> =
         if args.no_baseline { None } else { Some(&mlt) };
     let existing_ref = (!existing.is_empty()).then_some(&existing);

@@ -6,6 +6,7 @@ pub mod eval;
 pub mod r#gen;
 pub mod import;
 pub mod index;
+pub mod mlt;
 pub mod related;
 pub mod scorer_args;
 pub mod search;

@@ -1,0 +1,382 @@
+//! `storyline bench --peers`: other tools on the same stories, as ratios.
+//!
+//! - **Hugo's related content** (the scripts' `hugo_related.py`): a Hugo site of the same
+//!   stories whose single-page template renders `.Site.RegularPages.Related .` (first 10), built
+//!   as a whole process, against `storyline batch --index DIR --out FILE.jsonl` as a whole
+//!   process on the index already built (and, from the stories, `storyline index` + `batch`).
+//! - **SQLite FTS5** (`fts5_search.py`, python3's sqlite3, in process): table build against the
+//!   index build, top-10 bm25 search p50/p99 against search p50/p99, same queries.
+//! - **tantivy's MoreLikeThis** (in this process, the `eval` baseline): p50/p99 against related
+//!   p50/p99, same subjects.
+//!
+//! A peer that cannot run (no python3, hugo not installable) is reported with the reason and
+//! skipped; the bench goes on.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use storyline_index::StoryIndex;
+use storyline_story::Story;
+
+use super::super::mlt::MoreLikeThis;
+use super::run::BenchRow;
+use super::workload::{median, percentile};
+
+/// The Hugo peer's script, in the scripts folder.
+const HUGO_SCRIPT: &str = "hugo_related.py";
+/// The FTS5 peer's script, in the scripts folder.
+const FTS5_SCRIPT: &str = "fts5_search.py";
+/// Runs of each whole-process figure (Storyline's and Hugo's alike); the median counts.
+const PROCESS_RUNS: usize = 3;
+
+/// One peer figure next to Storyline's.
+#[derive(Debug, Serialize)]
+pub struct PeerFigure {
+    /// The peer: `hugo`, `sqlite-fts5`, `tantivy-mlt`.
+    pub peer: &'static str,
+    /// What is compared.
+    pub figure: &'static str,
+    /// The unit of both values: `s`, `ms` or `stories/s`.
+    pub unit: &'static str,
+    /// Storyline's value (none for a figure shown for context only).
+    pub storyline: Option<f64>,
+    /// The peer's value.
+    pub peer_value: f64,
+    /// How many times faster Storyline is (above 1: Storyline wins).
+    pub ratio: Option<f64>,
+}
+
+/// A peer that did not run, and why.
+#[derive(Debug, Serialize)]
+pub struct PeerSkip {
+    /// The peer.
+    pub peer: &'static str,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// The peers' figures on one corpus.
+#[derive(Debug, Default, Serialize)]
+pub struct PeerReport {
+    /// The figures, peer by peer.
+    pub figures: Vec<PeerFigure>,
+    /// The peers that could not run.
+    pub skipped: Vec<PeerSkip>,
+    /// What each peer reported besides (versions, list lengths, empty results, runs).
+    pub details: BTreeMap<&'static str, serde_json::Value>,
+}
+
+/// One corpus as the peers see it: the same stories, queries and related subjects.
+pub struct Corpus<'a> {
+    /// The stories (written as JSON Lines for the scripts).
+    pub stories: &'a [Story],
+    /// The search queries Storyline was timed with.
+    pub queries: &'a [String],
+    /// The related subjects Storyline was timed with.
+    pub subjects: &'a [u32],
+    /// Storyline's index of the stories.
+    pub index: &'a StoryIndex,
+    /// Where that index lives (for `storyline batch --index`).
+    pub index_path: &'a Path,
+    /// A scratch folder for this corpus, removed after.
+    pub work: PathBuf,
+    /// The folder of the peer scripts.
+    pub scripts: PathBuf,
+}
+
+/// `benches/peers` under the current directory when it is there, else in the checkout this
+/// binary was built from.
+pub fn default_scripts_dir() -> PathBuf {
+    let here = PathBuf::from("benches/peers");
+    if here.join(HUGO_SCRIPT).is_file() {
+        return here;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../benches/peers"))
+}
+
+fn ratio(storyline: f64, peer: f64) -> Option<f64> {
+    (storyline > 0.0 && peer > 0.0).then(|| peer / storyline)
+}
+
+impl PeerReport {
+    /// A time figure: lower is better, ratio = peer / storyline.
+    fn time(
+        &mut self,
+        peer: &'static str,
+        figure: &'static str,
+        unit: &'static str,
+        s: f64,
+        p: f64,
+    ) {
+        self.figures.push(PeerFigure {
+            peer,
+            figure,
+            unit,
+            storyline: Some(s),
+            peer_value: p,
+            ratio: ratio(s, p),
+        });
+    }
+
+    fn skip(&mut self, peer: &'static str, reason: String) {
+        eprintln!("bench: peer {peer} skipped: {reason}");
+        self.skipped.push(PeerSkip { peer, reason });
+    }
+}
+
+/// Measures every peer on `corpus` and compares it with Storyline's `row`.
+pub fn measure(corpus: &Corpus<'_>, row: &BenchRow) -> PeerReport {
+    let mut report = PeerReport::default();
+    let inputs = write_inputs(corpus);
+    more_like_this(corpus, row, &mut report);
+    match &inputs {
+        Ok((stories, queries)) => {
+            fts5(corpus, row, stories, queries, &mut report);
+            hugo(corpus, row, stories, &mut report);
+        }
+        Err(e) => {
+            let reason = format!("writing the stories for the scripts failed: {e:#}");
+            report.skip("sqlite-fts5", reason.clone());
+            report.skip("hugo", reason);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&corpus.work);
+    report
+}
+
+/// The stories as JSON Lines and the queries one per line, in the corpus's scratch folder.
+fn write_inputs(corpus: &Corpus<'_>) -> Result<(PathBuf, PathBuf)> {
+    std::fs::create_dir_all(&corpus.work)?;
+    let stories = corpus.work.join("stories.jsonl");
+    storyline_story::write_atomically(&stories, |w| {
+        storyline_story::formats::jsonl::write_jsonl(w, corpus.stories)
+    })?;
+    let queries = corpus.work.join("queries.txt");
+    storyline_story::write_atomically(&queries, |w| {
+        for q in corpus.queries {
+            writeln!(w, "{}", q.replace('\n', " "))?;
+        }
+        Ok(())
+    })?;
+    Ok((stories, queries))
+}
+
+/// tantivy's MoreLikeThis on the same subjects, in this process.
+fn more_like_this(corpus: &Corpus<'_>, row: &BenchRow, report: &mut PeerReport) {
+    let index = corpus.index;
+    let mlt = MoreLikeThis::new(
+        index.reader().searcher(),
+        index.fields().clone(),
+        index.tables(),
+    );
+    let mut times = Vec::with_capacity(corpus.subjects.len());
+    let mut entries = 0usize;
+    for &ord in corpus.subjects {
+        let started = Instant::now();
+        let list = mlt.related(ord);
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        entries += list.len().min(10);
+    }
+    times.sort_by(f64::total_cmp);
+    let peer = "tantivy-mlt";
+    let (p50, p99) = (percentile(&times, 0.5), percentile(&times, 0.99));
+    report.time(peer, "related p50", "ms", row.related_p50_ms, p50);
+    report.time(peer, "related p99", "ms", row.related_p99_ms, p99);
+    report.details.insert(
+        peer,
+        serde_json::json!({
+            "subjects": corpus.subjects.len(),
+            "avg_list_len": entries as f64 / corpus.subjects.len().max(1) as f64,
+            "p50_ms": p50,
+            "p99_ms": p99,
+        }),
+    );
+}
+
+/// Runs a peer script with python3 and parses the JSON it prints.
+fn run_script(
+    corpus: &Corpus<'_>,
+    script: &str,
+    args: &[&std::ffi::OsStr],
+) -> Result<serde_json::Value> {
+    let path = corpus.scripts.join(script);
+    if !path.is_file() {
+        bail!(
+            "{} not found (give the folder of the peer scripts with --peers-dir)",
+            path.display()
+        );
+    }
+    let output = Command::new("python3")
+        .arg(&path)
+        .args(args)
+        .output()
+        .context("python3 could not be started")?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no message");
+        bail!("{script} exited with {}: {}", output.status, last.trim());
+    }
+    serde_json::from_slice(&output.stdout)
+        .with_context(|| format!("{script} printed no JSON summary"))
+}
+
+fn number(value: &serde_json::Value, key: &str) -> Result<f64> {
+    value
+        .get(key)
+        .and_then(serde_json::Value::as_f64)
+        .with_context(|| format!("the peer's summary has no number `{key}`"))
+}
+
+/// SQLite FTS5 (python3's sqlite3, in process): build and search on the same stories/queries.
+fn fts5(
+    corpus: &Corpus<'_>,
+    row: &BenchRow,
+    stories: &Path,
+    queries: &Path,
+    report: &mut PeerReport,
+) {
+    let peer = "sqlite-fts5";
+    let result = run_script(
+        corpus,
+        FTS5_SCRIPT,
+        &[
+            "--stories".as_ref(),
+            stories.as_os_str(),
+            "--queries".as_ref(),
+            queries.as_os_str(),
+            "--work".as_ref(),
+            corpus.work.as_os_str(),
+        ],
+    )
+    .and_then(|v| {
+        Ok((
+            number(&v, "build_s")?,
+            number(&v, "p50_ms")?,
+            number(&v, "p99_ms")?,
+            v,
+        ))
+    });
+    match result {
+        Ok((build, p50, p99, details)) => {
+            report.time(peer, "index build", "s", row.index_s, build);
+            report.time(peer, "search p50", "ms", row.search_p50_ms, p50);
+            report.time(peer, "search p99", "ms", row.search_p99_ms, p99);
+            report.details.insert(peer, details);
+        }
+        Err(e) => report.skip(peer, format!("{e:#}")),
+    }
+}
+
+/// This very binary: `/proc/self/exe` where there is one (it stays valid when a rebuild
+/// replaces the file meanwhile, and runs the same code as the in-process figures), else its
+/// path.
+fn this_binary() -> Result<PathBuf> {
+    let proc_exe = Path::new("/proc/self/exe");
+    if proc_exe.exists() {
+        return Ok(proc_exe.to_path_buf());
+    }
+    std::env::current_exe().context("this binary's path")
+}
+
+/// Runs this binary with `args` `PROCESS_RUNS` times; the median wall time in seconds.
+fn storyline_process(args: &[&std::ffi::OsStr]) -> Result<f64> {
+    let exe = this_binary()?;
+    let mut runs = Vec::with_capacity(PROCESS_RUNS);
+    for _ in 0..PROCESS_RUNS {
+        let started = Instant::now();
+        let output = Command::new(&exe)
+            .args(args)
+            .output()
+            .with_context(|| format!("running {}", exe.display()))?;
+        runs.push(started.elapsed().as_secs_f64());
+        if !output.status.success() {
+            bail!(
+                "storyline {:?} failed: {}",
+                args,
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+    }
+    Ok(median(&mut runs))
+}
+
+/// Hugo's related content against `storyline batch`, whole processes on the same stories.
+fn hugo(corpus: &Corpus<'_>, row: &BenchRow, stories: &Path, report: &mut PeerReport) {
+    let peer = "hugo";
+    let site = corpus.work.join("hugo");
+    let runs = PROCESS_RUNS.to_string();
+    let measured = run_script(
+        corpus,
+        HUGO_SCRIPT,
+        &[
+            "--stories".as_ref(),
+            stories.as_os_str(),
+            "--work".as_ref(),
+            site.as_os_str(),
+            "--runs".as_ref(),
+            runs.as_ref(),
+        ],
+    )
+    .and_then(|v| Ok((number(&v, "build_s")?, number(&v, "build_norelated_s")?, v)));
+    let (build, bare, details) = match measured {
+        Ok(m) => m,
+        Err(e) => return report.skip(peer, format!("{e:#}")),
+    };
+    let out = corpus.work.join("related.jsonl");
+    let fresh = corpus.work.join("index");
+    let batch = storyline_process(&[
+        "batch".as_ref(),
+        "--quiet".as_ref(),
+        "--index".as_ref(),
+        corpus.index_path.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    let index = storyline_process(&[
+        "index".as_ref(),
+        "--quiet".as_ref(),
+        stories.as_os_str(),
+        "--index".as_ref(),
+        fresh.as_os_str(),
+    ]);
+    let (batch, index) = match (batch, index) {
+        (Ok(b), Ok(i)) => (b, i),
+        (Err(e), _) | (_, Err(e)) => {
+            return report.skip(peer, format!("the storyline processes failed: {e:#}"));
+        }
+    };
+    let n = row.stories as f64;
+    report.time(peer, "batch Related, whole process", "s", batch, build);
+    report.figures.push(PeerFigure {
+        peer,
+        figure: "batch Related throughput",
+        unit: "stories/s",
+        storyline: Some(n / batch),
+        peer_value: n / build,
+        ratio: ratio(batch, build),
+    });
+    report.time(
+        peer,
+        "from the stories: index + batch vs site build",
+        "s",
+        index + batch,
+        build,
+    );
+    report.figures.push(PeerFigure {
+        peer,
+        figure: "site build without the Related call, for context",
+        unit: "s",
+        storyline: None,
+        peer_value: bare,
+        ratio: None,
+    });
+    report.details.insert(peer, details);
+}
