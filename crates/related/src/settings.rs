@@ -112,7 +112,7 @@ impl Default for ScorerSettings {
             decay: DateDecay::default(),
             text_weight: 0.03,
             text_candidates: 200,
-            scan_window: 4_000,
+            scan_window: 1_000,
             older_only: false,
             max_age_days: None,
             exclude_tags: Vec::new(),
