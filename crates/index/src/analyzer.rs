@@ -5,12 +5,13 @@
 //! tantivy picks the analyzer per *field*, so each story's title and summary go to the `_en` or
 //! `_zh` fields according to its language, and a query is analysed once per field family.
 
+use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use jieba_rs::Jieba;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language as StemLanguage, LowerCaser, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, StopWordFilter, TextAnalyzer, Token, TokenStream, Tokenizer,
+    StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
 
 /// Name under which the English analyzer is registered.
@@ -32,8 +33,87 @@ pub fn english() -> TextAnalyzer {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(StopWordFilter::new(StemLanguage::English).expect("english stop words"))
-        .filter(Stemmer::new(StemLanguage::English))
+        .filter(MemoStemmer)
         .build()
+}
+
+/// English Snowball stemming (the algorithm of tantivy's `Stemmer`, called directly) with a
+/// per-thread memo of the stems of the words seen: news text repeats its vocabulary, and the
+/// stemmer is the costliest step of analysing it, for indexing as for every search's snippets.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MemoStemmer;
+
+/// Words whose stems a thread remembers; past it the memo starts over.
+const MEMO_WORDS: usize = 100_000;
+
+thread_local! {
+    static STEMS: RefCell<(frostem::Stemmer, rustc_hash::FxHashMap<String, String>)> =
+        RefCell::new((
+            frostem::Stemmer::new(frostem::Algorithm::English),
+            rustc_hash::FxHashMap::default(),
+        ));
+}
+
+impl TokenFilter for MemoStemmer {
+    type Tokenizer<T: Tokenizer> = MemoStemmerFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> MemoStemmerFilter<T> {
+        MemoStemmerFilter { inner: tokenizer }
+    }
+}
+
+/// The tokenizer [`MemoStemmer`] wraps.
+#[derive(Debug, Clone)]
+pub struct MemoStemmerFilter<T> {
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for MemoStemmerFilter<T> {
+    type TokenStream<'a> = MemoStemmerStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        MemoStemmerStream {
+            tail: self.inner.token_stream(text),
+        }
+    }
+}
+
+/// The token stream of [`MemoStemmer`].
+#[derive(Debug)]
+pub struct MemoStemmerStream<T> {
+    tail: T,
+}
+
+impl<T: TokenStream> TokenStream for MemoStemmerStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        STEMS.with(|cell| {
+            let (stemmer, memo) = &mut *cell.borrow_mut();
+            if let Some(stem) = memo.get(token.text.as_str()) {
+                token.text.clear();
+                token.text.push_str(stem);
+                return;
+            }
+            let stem = stemmer.stem(&token.text).into_owned();
+            if memo.len() >= MEMO_WORDS {
+                memo.clear();
+            }
+            let word = std::mem::replace(&mut token.text, stem.clone());
+            memo.insert(word, stem);
+        });
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
 }
 
 /// The Chinese analyzer (see [`ChineseTokenizer`]).
@@ -219,5 +299,39 @@ mod tests {
             words.len() >= 3 && words.last().unwrap() == "Trump",
             "{words:?}"
         );
+    }
+}
+
+#[cfg(test)]
+mod memo_tests {
+    use super::*;
+    use tantivy::tokenizer::Stemmer;
+
+    fn tokens_of(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn memo_stemmer_stems_as_tantivys_stemmer_on_first_and_repeated_words() {
+        let mut reference = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .filter(StopWordFilter::new(StemLanguage::English).expect("stop words"))
+            .filter(Stemmer::new(StemLanguage::English))
+            .build();
+        let text = "Wildfires burning across California: firefighters evacuated residents, \
+                    generously running studies; the studies' runners ran. Ponies, skies, dying.";
+        let expected = tokens_of(&mut reference, text);
+        assert!(expected.contains(&"wildfir".to_string()), "{expected:?}");
+        let mut memo = english();
+        assert_eq!(tokens_of(&mut memo, text), expected);
+        // second pass: every stem now comes from the memo
+        assert_eq!(tokens_of(&mut memo, text), expected);
     }
 }

@@ -444,10 +444,10 @@ impl StoryIndex {
                 let complete = exact_freq >= PREFIX_SKIP_FREQ;
                 if prefix && !complete && ((latin && lower.chars().count() >= 2) || han) {
                     let fields = self.fields();
-                    let targets = if han {
+                    let targets: Vec<Field> = if han {
                         vec![fields.title_zh, fields.summary_zh]
                     } else {
-                        self.all_text_fields().to_vec()
+                        self.present_text_fields()
                     };
                     let folded = analyzer::fold(&lower);
                     for field in targets {
@@ -476,9 +476,17 @@ impl StoryIndex {
         (!options.is_empty()).then(|| Box::new(BooleanQuery::new(options)) as Box<dyn Query>)
     }
 
-    fn all_text_fields(&self) -> [Field; 4] {
+    /// The text fields of the languages the archive has.
+    fn present_text_fields(&self) -> Vec<Field> {
         let f = self.fields();
-        [f.title_en, f.summary_en, f.title_zh, f.summary_zh]
+        let mut fields = Vec::with_capacity(4);
+        if self.tables().has_language(Language::En) {
+            fields.extend([f.title_en, f.summary_en]);
+        }
+        if self.tables().has_language(Language::Zh) {
+            fields.extend([f.title_zh, f.summary_zh]);
+        }
+        fields
     }
 
     /// The text analysed by each family: (tokens, (title field, summary field)), one token per
@@ -486,10 +494,22 @@ impl StoryIndex {
     fn analysed(&self, families: &mut Families, text: &str) -> Vec<(Vec<String>, (Field, Field))> {
         let fields = self.fields();
         let mut out = Vec::new();
-        for (analyzer, pair) in [
-            (&mut families.en, (fields.title_en, fields.summary_en)),
-            (&mut families.zh, (fields.title_zh, fields.summary_zh)),
+        for (analyzer, pair, language) in [
+            (
+                &mut families.en,
+                (fields.title_en, fields.summary_en),
+                Language::En,
+            ),
+            (
+                &mut families.zh,
+                (fields.title_zh, fields.summary_zh),
+                Language::Zh,
+            ),
         ] {
+            // an archive in one language has empty fields for the other: no terms to look up
+            if !self.tables().has_language(language) {
+                continue;
+            }
             let mut stream = analyzer.token_stream(text);
             let mut tokens: Vec<(usize, String)> = Vec::new();
             while tantivy::tokenizer::TokenStream::advance(&mut stream) {

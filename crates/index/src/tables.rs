@@ -64,6 +64,9 @@ pub struct Tables {
     by_key: HashMap<String, u32>,
     #[serde(skip)]
     by_term: HashMap<String, u32>,
+    /// Whether any story is in English, in Chinese.
+    #[serde(skip)]
+    languages_present: [bool; 2],
 }
 
 /// The distinct tokens of a story's headline and summary with its language's analyzer, with
@@ -109,6 +112,10 @@ impl Tables {
 
     /// Rebuilds the lookup maps after deserialising.
     pub fn reindex(&mut self) {
+        self.languages_present = [
+            self.languages.contains(&Language::En),
+            self.languages.contains(&Language::Zh),
+        ];
         self.by_id = self
             .ids
             .iter()
@@ -127,6 +134,14 @@ impl Tables {
             .enumerate()
             .map(|(i, t)| (t.clone(), i as u32))
             .collect();
+    }
+
+    /// Whether any story is in `language` (a search skips the fields of absent languages).
+    pub fn has_language(&self, language: Language) -> bool {
+        self.languages_present[match language {
+            Language::En => 0,
+            Language::Zh => 1,
+        }]
     }
 
     /// The ordinal of a story id.

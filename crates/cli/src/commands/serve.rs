@@ -15,6 +15,10 @@ use storyline_server::{AppState, Limits};
 use super::import::{FormatArg, print_problems, read_archives};
 use super::index::DEFAULT_INDEX;
 
+/// Threads running searches and related queries (plus updates). More than a few per core only
+/// multiplies context switches: queued requests wait without a thread.
+const BLOCKING_THREADS: usize = 8;
+
 /// Arguments of `storyline serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -77,6 +81,7 @@ pub fn serve_index(index: &Path, addr: SocketAddr, config: Option<&Path>) -> Res
     let state = AppState::open(index, token, file.related.unwrap_or_default(), limits)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
         .build()?;
     runtime.block_on(storyline_server::serve(state, addr, |bound| {
         println!("listening on http://{bound}");
