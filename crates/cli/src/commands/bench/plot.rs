@@ -179,6 +179,14 @@ fn render(rows: &[BenchRow]) -> Result<String> {
     sizes.sort_by(f64::total_cmp);
     sizes.dedup();
     let (x_lo, x_hi) = padded_range(&sizes, 1.5);
+    // sizes closer than a third of each other would print their labels on top of each other
+    let mut ticked: Vec<f64> = Vec::new();
+    for &size in &sizes {
+        if ticked.last().is_none_or(|last| size / last > 1.33) {
+            ticked.push(size);
+        }
+    }
+    let sizes = ticked;
     let (y_lo, y_hi) = padded_range(&values, 2.0);
     // a decade of headroom above the data for the legend
     let y_hi = y_hi * 5.0;
