@@ -446,4 +446,44 @@ mod tests {
         let unsaved = tables.vector_of(&story("x", "2020-01-04", "Ventura wildfire", &[]));
         assert!(cosine(&unsaved, &tables.vectors[1]) > 0.3);
     }
+
+    #[test]
+    fn tables_built_from_chunks_in_any_order_equal_tables_built_at_once() {
+        let mut stories = vec![
+            story(
+                "c",
+                "2020-01-03",
+                "Wildfire spreads near Ventura",
+                &["Thomas Fire", "California"],
+            ),
+            story(
+                "a",
+                "2020-01-01",
+                "Wildfire starts in Ventura county",
+                &["thomas fire"],
+            ),
+            story(
+                "b",
+                "2019-05-01",
+                "Election results in California",
+                &["California"],
+            ),
+            story(
+                "d",
+                "2019-05-01",
+                "Results: a wildfire of votes",
+                &["california", "Vote"],
+            ),
+        ];
+        stories[3].summary = "Counting goes on; wildfire season ends.".into();
+        let normalizer = TagNormalizer::new();
+        let at_once = Tables::build(&stories, &normalizer, 3);
+        let mut builder = TablesBuilder::default();
+        builder.add(&stories[2..]);
+        builder.add(&stories[..2]);
+        assert_eq!(builder.len(), 4);
+        let chunked = builder.finish(&normalizer, 3);
+        assert_eq!(chunked, at_once);
+        assert_eq!(chunked.to_bytes(), at_once.to_bytes());
+    }
 }

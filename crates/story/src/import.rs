@@ -450,3 +450,77 @@ pub fn import_paths(paths: &[PathBuf], forced: Option<Format>) -> Result<Importe
     imported.report.files_ignored = ignored;
     Ok(imported)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(id: &str, title: &str) -> String {
+        format!(
+            r#"{{"id":"{id}","date":"2020-01-0{}","title":"{title}","language":"en"}}"#,
+            1 + id.len() % 9
+        )
+    }
+
+    #[test]
+    fn chunked_import_hands_over_the_same_stories_and_reports_a_non_utf8_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = Vec::new();
+        for i in 0..20_000 {
+            bytes.extend_from_slice(line(&format!("s{i}"), &format!("Story {i}")).as_bytes());
+            bytes.push(b'\n');
+        }
+        // line 20,001: invalid UTF-8; line 20,002: a duplicate id; line 20,003: fine
+        bytes.extend_from_slice(b"{\"id\":\"bad\xff\"}\n");
+        bytes.extend_from_slice(line("s7", "Again").as_bytes());
+        bytes.push(b'\n');
+        bytes.extend_from_slice(line("last", "Last").as_bytes());
+        bytes.push(b'\n');
+        let path = dir.path().join("stories.jsonl");
+        std::fs::write(&path, &bytes).unwrap();
+        let (files, _) = discover(std::slice::from_ref(&path), None).unwrap();
+
+        let whole = import_files(&files, &|| {});
+        let mut chunks: Vec<usize> = Vec::new();
+        let mut streamed: Vec<Story> = Vec::new();
+        let report = import_chunked(&files, 5_000, &|| {}, |chunk| {
+            chunks.push(chunk.len());
+            streamed.extend(chunk);
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert_eq!(streamed, whole.stories);
+        assert_eq!(report, whole.report);
+        assert_eq!(report.stories, 20_001);
+        assert!(
+            chunks.iter().rev().skip(1).all(|&n| n >= 5_000),
+            "{chunks:?}"
+        );
+        let messages: Vec<&str> = report.skipped.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[0].contains(":20001:") && messages[0].contains("invalid UTF-8"),
+            "{}",
+            messages[0]
+        );
+        assert!(
+            messages[1].contains("duplicate story id \"s7\""),
+            "{}",
+            messages[1]
+        );
+        assert_eq!(streamed.last().unwrap().id, "last");
+    }
+
+    #[test]
+    fn a_sink_error_stops_the_import() {
+        let dir = tempfile::tempdir().unwrap();
+        let text: String = (0..10)
+            .map(|i| line(&format!("s{i}"), "T") + "\n")
+            .collect();
+        let path = dir.path().join("a.jsonl");
+        std::fs::write(&path, text).unwrap();
+        let (files, _) = discover(std::slice::from_ref(&path), None).unwrap();
+        let result = import_chunked(&files, 1, &|| {}, |_| Err("disk full"));
+        assert_eq!(result.unwrap_err(), "disk full");
+    }
+}

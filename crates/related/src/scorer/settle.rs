@@ -173,6 +173,17 @@ impl Engine {
         (best_lower, best_upper): (f32, f32),
         text_weight: f32,
     ) -> Vec<(f32, u32)> {
+        #[cfg(test)]
+        let (best_lower, best_upper) = if tests::EXHAUSTIVE.with(std::cell::Cell::get) {
+            // the reference: every candidate scored exactly, as before the two stages
+            for candidate in candidates.iter_mut() {
+                self.evaluate(subject, candidate, text_weight);
+            }
+            let best = candidates.iter().map(|c| c.relevance).fold(0.0, f32::max);
+            (best, best)
+        } else {
+            (best_lower, best_upper)
+        };
         let keep = settings.limit * 3 + 8;
         let share = settings.min_relative_score;
         let mut best_exact: Option<f32> = None;
@@ -189,5 +200,56 @@ impl Engine {
             }
             return candidates[..n].iter().map(|c| (c.score(), c.ord)).collect();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::sync::Arc;
+
+    use storyline_index::Tables;
+    use storyline_story::{Language, TagNormalizer};
+
+    use crate::{Engine, RankOrder, ScorerSettings};
+
+    thread_local! {
+        /// Makes `settle` score every candidate exactly: the reference the two stages must match.
+        pub(super) static EXHAUSTIVE: Cell<bool> = const { Cell::new(false) };
+    }
+
+    #[test]
+    fn two_stage_lists_equal_exhaustive_scoring() {
+        let stories =
+            storyline_synth::generate(&storyline_synth::SynthConfig::new(30_000, 7, Language::En));
+        let tables = Tables::build(&stories, &TagNormalizer::new(), 1);
+        let engine = Engine::new(Arc::new(tables));
+        let variants = [
+            ScorerSettings::default(),
+            ScorerSettings {
+                limit: 1,
+                text_weight: 0.3,
+                min_relative_score: 0.9,
+                ..ScorerSettings::default()
+            },
+            ScorerSettings {
+                min_relative_score: 0.0,
+                scan_window: 50,
+                ..ScorerSettings::default()
+            },
+        ];
+        let mut compared = 0;
+        for settings in &variants {
+            for ord in (0..30_000u32).step_by(97) {
+                let subject = engine.subject(ord);
+                EXHAUSTIVE.with(|e| e.set(true));
+                let reference = engine.related(&subject, settings, RankOrder::Default);
+                EXHAUSTIVE.with(|e| e.set(false));
+                let two_stage = engine.related(&subject, settings, RankOrder::Default);
+                assert_eq!(two_stage, reference, "story {ord}, {settings:?}");
+                compared += usize::from(!reference.is_empty());
+            }
+        }
+        assert!(compared > 800, "only {compared} non-empty lists compared");
     }
 }
