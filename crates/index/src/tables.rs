@@ -409,9 +409,9 @@ mod tests {
         s
     }
 
-    #[test]
-    fn ordinals_follow_dates_and_postings_are_date_sorted() {
-        let stories = [
+    /// Three stories, out of date order, two of one story line spelled two ways.
+    fn fire_stories() -> Vec<Story> {
+        vec![
             story(
                 "c",
                 "2020-01-03",
@@ -430,7 +430,12 @@ mod tests {
                 "Election results in California",
                 &["California"],
             ),
-        ];
+        ]
+    }
+
+    #[test]
+    fn ordinals_follow_dates_and_postings_are_date_sorted() {
+        let stories = fire_stories();
         let tables = Tables::build(&stories, &TagNormalizer::new(), 7);
         assert_eq!(tables.ids, ["b", "a", "c"]);
         let fire = tables.tag_id("thomas fire").unwrap();
@@ -449,32 +454,13 @@ mod tests {
 
     #[test]
     fn tables_built_from_chunks_in_any_order_equal_tables_built_at_once() {
-        let mut stories = vec![
-            story(
-                "c",
-                "2020-01-03",
-                "Wildfire spreads near Ventura",
-                &["Thomas Fire", "California"],
-            ),
-            story(
-                "a",
-                "2020-01-01",
-                "Wildfire starts in Ventura county",
-                &["thomas fire"],
-            ),
-            story(
-                "b",
-                "2019-05-01",
-                "Election results in California",
-                &["California"],
-            ),
-            story(
-                "d",
-                "2019-05-01",
-                "Results: a wildfire of votes",
-                &["california", "Vote"],
-            ),
-        ];
+        let mut stories = fire_stories();
+        stories.push(story(
+            "d",
+            "2019-05-01",
+            "Results: a wildfire of votes",
+            &["california", "Vote"],
+        ));
         stories[3].summary = "Counting goes on; wildfire season ends.".into();
         let normalizer = TagNormalizer::new();
         let at_once = Tables::build(&stories, &normalizer, 3);
