@@ -278,7 +278,7 @@ fn fts5(
 /// This very binary: `/proc/self/exe` where there is one (it stays valid when a rebuild
 /// replaces the file meanwhile, and runs the same code as the in-process figures), else its
 /// path.
-fn this_binary() -> Result<PathBuf> {
+pub fn this_binary() -> Result<PathBuf> {
     let proc_exe = Path::new("/proc/self/exe");
     if proc_exe.exists() {
         return Ok(proc_exe.to_path_buf());

@@ -10,8 +10,6 @@ use clap::Args;
 use serde::Serialize;
 use storyline_index::{BuildSettings, IndexBuilder, SearchRequest};
 use storyline_related::{Engine, RankOrder, ScorerSettings};
-use storyline_story::Language;
-use storyline_synth::SynthConfig;
 
 use super::super::r#gen::parse_count;
 use super::peers::{self, PeerReport};
@@ -217,6 +215,28 @@ fn bench_corpus(
     Ok(row)
 }
 
+/// Writes a synthetic archive of `size` stories with `storyline gen` in a child process, so the
+/// bench's own memory never holds the generated stories (its peak figures are the pipeline's).
+fn generate(size: usize, seed: u64, out: &Path) -> Result<()> {
+    let status = std::process::Command::new(peers::this_binary()?)
+        .args([
+            "gen",
+            "--stories",
+            &size.to_string(),
+            "--seed",
+            &seed.to_string(),
+        ])
+        .arg("--out")
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    anyhow::ensure!(
+        status.success(),
+        "storyline gen --stories {size} failed: {status}"
+    );
+    Ok(())
+}
+
 /// Runs `storyline bench`.
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
     let temp = tempfile::tempdir()?;
@@ -241,12 +261,8 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     let first_synthetic = rows.len();
     for size in sizes {
         eprintln!("bench: synthetic {size} stories…");
-        let stories = storyline_synth::generate(&SynthConfig::new(size, args.seed, Language::En));
         let jsonl = dir.join(format!("synthetic-{size}.jsonl"));
-        storyline_story::write_atomically(&jsonl, |w| {
-            storyline_story::formats::jsonl::write_jsonl(w, &stories)
-        })?;
-        drop(stories);
+        generate(size, args.seed, &jsonl)?;
         let (files, _) = storyline_story::discover(std::slice::from_ref(&jsonl), None)?;
         let row = bench_corpus(format!("synthetic {size}"), &files, &args, &dir);
         let _ = std::fs::remove_file(&jsonl);
