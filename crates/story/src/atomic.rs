@@ -1,5 +1,7 @@
 //! Atomic file output: write to a temporary file beside the target, then rename over it, so a
-//! reader (or a crash) never sees half a file.
+//! reader (or a crash) never sees half a file. A target that exists and is not a regular file
+//! (`/dev/null`, `/dev/stdout`, a named pipe) is written directly: renaming over it would
+//! replace the device or pipe with a plain file.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -15,6 +17,16 @@ where
         path: path.to_path_buf(),
         source,
     };
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(io)?;
+        let mut out = BufWriter::new(file);
+        write(&mut out).map_err(io)?;
+        out.flush().map_err(io)?;
+        return Ok(());
+    }
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -38,6 +50,28 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // regression: `batch --out /dev/null` renamed a temporary file over /dev/null
+    #[test]
+    fn a_named_pipe_is_written_to_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("SKIPPED: mkfifo is not available");
+            return;
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        write_atomically(&fifo, |w| w.write_all(b"through the pipe\n")).unwrap();
+        // checked before joining the reader, which would wait forever had the pipe been replaced
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(reader.join().unwrap(), "through the pipe\n");
+    }
 
     #[test]
     fn a_failed_write_leaves_the_old_file_and_no_temporary() {
