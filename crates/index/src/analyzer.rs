@@ -307,15 +307,6 @@ mod memo_tests {
     use super::*;
     use tantivy::tokenizer::Stemmer;
 
-    fn tokens_of(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
-        let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().text.clone());
-        }
-        out
-    }
-
     #[test]
     fn memo_stemmer_stems_as_tantivys_stemmer_on_first_and_repeated_words() {
         let mut reference = TextAnalyzer::builder(SimpleTokenizer::default())
@@ -327,11 +318,11 @@ mod memo_tests {
             .build();
         let text = "Wildfires burning across California: firefighters evacuated residents, \
                     generously running studies; the studies' runners ran. Ponies, skies, dying.";
-        let expected = tokens_of(&mut reference, text);
+        let expected = tokens(&mut reference, text);
         assert!(expected.contains(&"wildfir".to_string()), "{expected:?}");
         let mut memo = english();
-        assert_eq!(tokens_of(&mut memo, text), expected);
+        assert_eq!(tokens(&mut memo, text), expected);
         // second pass: every stem now comes from the memo
-        assert_eq!(tokens_of(&mut memo, text), expected);
+        assert_eq!(tokens(&mut memo, text), expected);
     }
 }

@@ -133,7 +133,6 @@ impl IndexBuilder {
         };
         let tables = tables.finish(&normalizer, opstamp);
         write_tables(&generation.join(TABLES), &tables)?;
-        drop(tables);
         write_json(&generation.join(META), &meta)?;
         write_atomically(&root.join(CURRENT), |w| w.write_all(name.as_bytes()))?;
         for (_, path) in generations(&root) {
@@ -141,6 +140,6 @@ impl IndexBuilder {
                 let _ = std::fs::remove_dir_all(&path);
             }
         }
-        StoryIndex::open(&root)
+        StoryIndex::open_with(&root, Some(tables))
     }
 }

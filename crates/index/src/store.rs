@@ -109,6 +109,12 @@ impl StoryIndex {
 
     /// Opens the live generation of the index at `root`.
     pub fn open(root: &Path) -> Result<StoryIndex> {
+        StoryIndex::open_with(root, None)
+    }
+
+    /// Opens the live generation, taking `built` as its tables when they describe its commit
+    /// (a build that just wrote them need not read them back).
+    pub(crate) fn open_with(root: &Path, built: Option<Tables>) -> Result<StoryIndex> {
         let current = match std::fs::read_to_string(root.join(CURRENT)) {
             Ok(name) => name.trim().to_string(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -143,7 +149,12 @@ impl StoryIndex {
             normalizer,
             tables: Arc::new(Tables::default()),
         };
-        story_index.load_tables()?;
+        match built {
+            Some(tables) if tables.opstamp == story_index.index.load_metas()?.opstamp => {
+                story_index.tables = Arc::new(tables);
+            }
+            _ => story_index.load_tables()?,
+        }
         Ok(story_index)
     }
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::formats::jsonl::{parse_jsonl, parse_jsonl_line};
+use crate::formats::jsonl::parse_jsonl_line;
 use crate::formats::page::{Page, parse_page};
 use crate::formats::wcep::parse_wcep_day;
 use crate::model::Story;
@@ -245,10 +245,7 @@ fn read_file(file: &SourceFile) -> FileOutcome {
             Ok(stories) => FileOutcome::Stories(stories, Vec::new()),
             Err(e) => FileOutcome::Failed(e),
         },
-        Format::Jsonl => {
-            let (stories, problems) = parse_jsonl(text, &file.path);
-            FileOutcome::Stories(stories, problems)
-        }
+        Format::Jsonl => unreachable!("JSON Lines files are streamed by read_jsonl"),
     }
 }
 
@@ -256,14 +253,10 @@ fn read_file(file: &SourceFile) -> FileOutcome {
 /// Problems never stop the run: they are collected in the report.
 pub fn import_files(files: &[SourceFile], on_file: &(dyn Fn() + Sync)) -> Imported {
     let mut stories = Vec::new();
-    let report = import_chunked(files, usize::MAX, on_file, |chunk| {
+    let Ok(report) = import_chunked(files, usize::MAX, on_file, |chunk| {
         stories.extend(chunk);
         Ok::<(), std::convert::Infallible>(())
     });
-    let report = match report {
-        Ok(report) => report,
-        Err(never) => match never {},
-    };
     Imported { stories, report }
 }
 

@@ -12,7 +12,7 @@ use storyline_index::StoryIndex;
 use storyline_related::batch::{
     PagesReport, PagesTarget, Shard, generate, generate_chunked, write_jsonl, write_pages,
 };
-use storyline_related::{Engine, RankOrder};
+use storyline_related::{Engine, RankOrder, RelatedItem};
 use storyline_story::write_atomically;
 
 use super::index::DEFAULT_INDEX;
@@ -79,6 +79,12 @@ struct BatchSummary {
     pages: Option<PagesReport>,
 }
 
+/// Adds `lists` to the (lists, empty lists) counts.
+fn tally(counts: &mut (usize, usize), lists: &[(u32, Vec<RelatedItem>)]) {
+    counts.0 += lists.len();
+    counts.1 += lists.iter().filter(|(_, items)| items.is_empty()).count();
+}
+
 /// Runs `storyline batch`.
 pub fn run(args: BatchArgs) -> Result<ExitCode> {
     let started = Instant::now();
@@ -103,8 +109,7 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
                     JSONL_CHUNK,
                     &|| bar.inc(1),
                     |lists| {
-                        counts.0 += lists.len();
-                        counts.1 += lists.iter().filter(|(_, items)| items.is_empty()).count();
+                        tally(&mut counts, lists);
                         write_jsonl(&engine, lists, w)
                     },
                 )
@@ -130,10 +135,7 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
             }
             let lists = generate(&engine, &settings, args.order, range, &|| bar.inc(1));
             bar.finish_and_clear();
-            counts = (
-                lists.len(),
-                lists.iter().filter(|(_, items)| items.is_empty()).count(),
-            );
+            tally(&mut counts, &lists);
             let stories = index.all_stories()?;
             let target = PagesTarget {
                 archive,

@@ -109,11 +109,10 @@ fn bench_corpus(
     reset_peak_rss();
     let started = Instant::now();
     let mut imported = 0usize;
-    storyline_story::import_chunked(files, CHUNK, &|| {}, |chunk| {
+    let Ok(_) = storyline_story::import_chunked(files, CHUNK, &|| {}, |chunk| {
         imported += chunk.len();
         Ok::<(), std::convert::Infallible>(())
-    })
-    .unwrap_or_else(|never| match never {});
+    });
     let import_s = started.elapsed().as_secs_f64();
 
     let path = dir.join(format!("index-{imported}"));
@@ -159,7 +158,7 @@ fn bench_corpus(
 
     let started = Instant::now();
     let mut lists = 0usize;
-    storyline_related::batch::generate_chunked(
+    let Ok(()) = storyline_related::batch::generate_chunked(
         &engine,
         &settings,
         RankOrder::Default,
@@ -171,8 +170,7 @@ fn bench_corpus(
             std::hint::black_box(chunk);
             Ok::<(), std::convert::Infallible>(())
         },
-    )
-    .unwrap_or_else(|never| match never {});
+    );
     let batch_s = started.elapsed().as_secs_f64();
     anyhow::ensure!(lists == stories, "batch made {lists} of {stories} lists");
     drop(engine);
