@@ -109,10 +109,12 @@ pub struct TagSuggestion {
     pub confidence: f32,
 }
 
-/// One story's accumulators in [`Scratch`]: kept together so a candidate costs one cache line.
+/// One story's accumulators in [`Scratch`], with its day: kept together so a candidate costs
+/// one cache line.
 #[derive(Debug, Clone, Copy, Default)]
 struct Slot {
     stamp: u32,
+    day: i32,
     tag: f32,
     text: f32,
 }
@@ -123,6 +125,10 @@ struct Scratch {
     slots: Vec<Slot>,
     epoch: u32,
     touched: Vec<u32>,
+    /// the touched stories that share a (weighted) tag with the subject
+    tag_touched: Vec<u32>,
+    /// the stories with tags the text pass touched
+    text_tagged: Vec<u32>,
 }
 
 impl Scratch {
@@ -131,6 +137,8 @@ impl Scratch {
             slots: Vec::new(),
             epoch: 0,
             touched: Vec::new(),
+            tag_touched: Vec::new(),
+            text_tagged: Vec::new(),
         }
     }
 
@@ -144,24 +152,23 @@ impl Scratch {
             self.epoch = 1;
         }
         self.touched.clear();
+        self.tag_touched.clear();
+        self.text_tagged.clear();
     }
 
-    /// The slot of `ord`, zeroed the first time this query touches it.
-    fn touch(&mut self, ord: u32) -> &mut Slot {
+    /// The slot of `ord` (on `day`), zeroed the first time this query touches it.
+    fn touch(&mut self, ord: u32, day: i32) -> &mut Slot {
         let slot = &mut self.slots[ord as usize];
         if slot.stamp != self.epoch {
             *slot = Slot {
                 stamp: self.epoch,
+                day,
                 tag: 0.0,
                 text: 0.0,
             };
             self.touched.push(ord);
         }
         slot
-    }
-
-    fn text(&self, ord: u32) -> f32 {
-        self.slots[ord as usize].text
     }
 }
 
@@ -194,12 +201,57 @@ impl DecayTable {
     }
 }
 
+/// A story in a term's text postings.
+#[derive(Debug, Clone, Copy)]
+struct TextPosting {
+    /// its ordinal, with [`TAGGED`] set when the story has tags
+    ord: u32,
+    day: i32,
+    weight: f32,
+}
+
+/// The bit of [`TextPosting::ord`] that says the story has tags.
+const TAGGED: u32 = 1 << 31;
+
+/// What makes a candidate admissible for one subject: [`Engine::admissible`] with its lookups
+/// done once.
+struct Admit<'a> {
+    ord: Option<u32>,
+    versions: &'a [u32],
+    day: i32,
+    language: Language,
+    older_only: bool,
+    max_age_days: Option<u32>,
+    languages: Option<&'a [Language]>,
+}
+
+impl Admit<'_> {
+    /// Whether `candidate`, on `day`, may be listed.
+    fn check(&self, candidate: u32, day: i32) -> bool {
+        if let Some(ord) = self.ord
+            && (candidate == ord || self.versions.binary_search(&candidate).is_ok())
+        {
+            return false;
+        }
+        if self.older_only && day > self.day {
+            return false;
+        }
+        if let Some(max) = self.max_age_days
+            && (day - self.day).unsigned_abs() > max
+        {
+            return false;
+        }
+        self.languages
+            .is_none_or(|languages| languages[candidate as usize] == self.language)
+    }
+}
+
 /// The related-story engine over an index's tables.
 #[derive(Debug)]
 pub struct Engine {
     tables: Arc<Tables>,
-    /// term id → (story, weight) of the stories whose text vector holds it, ordinals ascending
-    text_postings: Vec<Vec<(u32, f32)>>,
+    /// term id → the stories whose text vector holds it, ordinals ascending
+    text_postings: Vec<Vec<TextPosting>>,
     /// tag id → ln(N / stories)
     idf: Vec<f32>,
     /// each story's text vector inline, padded with [`PAD`]: a cosine against a candidate
@@ -239,6 +291,23 @@ fn packed_cosine(a: &[(u32, f32)], b: &PackedVector) -> f32 {
     dot
 }
 
+/// Whether stories found by text alone cannot make a list ranked on `tags` (weighted): such a
+/// story has relevance ≤ `text_weight` (a cosine is at most 1, give or take rounding),
+/// while one sharing the least weighty tag has at least `(1 - text_weight) · its share`, and
+/// the list keeps only entries within `min_relative_score` of the best. `slack` ≥ 1 widens the
+/// margin the text bound must clear.
+fn text_cannot_compete(tags: &[(u32, f32)], settings: &ScorerSettings, slack: f32) -> bool {
+    let total: f32 = tags.iter().map(|(_, w)| w).sum();
+    let least_share = tags
+        .iter()
+        .map(|(_, w)| w / total)
+        .fold(f32::INFINITY, f32::min);
+    let text_weight = settings.text_weight.clamp(0.0, 1.0);
+    !tags.is_empty()
+        && total > 0.0
+        && text_weight * slack < settings.min_relative_score * (1.0 - text_weight) * least_share
+}
+
 /// The slice of a date-sorted posting list nearest to `day`, at most `window` long.
 fn near<T>(postings: &[T], day_of: impl Fn(&T) -> i32, day: i32, window: usize) -> &[T] {
     if window == 0 || postings.len() <= window {
@@ -254,10 +323,19 @@ fn near<T>(postings: &[T], day_of: impl Fn(&T) -> i32, day: i32, window: usize) 
 impl Engine {
     /// An engine over `tables`.
     pub fn new(tables: Arc<Tables>) -> Engine {
-        let mut text_postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); tables.terms.len()];
+        let mut text_postings: Vec<Vec<TextPosting>> = vec![Vec::new(); tables.terms.len()];
         for (ord, vector) in tables.vectors.iter().enumerate() {
+            let tagged = if tables.story_tags[ord].is_empty() {
+                0
+            } else {
+                TAGGED
+            };
             for (term, weight) in vector {
-                text_postings[*term as usize].push((ord as u32, *weight));
+                text_postings[*term as usize].push(TextPosting {
+                    ord: ord as u32 | tagged,
+                    day: tables.days[ord],
+                    weight: *weight,
+                });
             }
         }
         let n = tables.len().max(1) as f32;
@@ -323,39 +401,35 @@ impl Engine {
             .collect()
     }
 
-    /// Whether `candidate` may be listed for `subject` at all.
-    fn admissible(&self, subject: &Subject, candidate: u32, settings: &ScorerSettings) -> bool {
+    /// Which candidates may be listed for `subject` at all: not itself or its versions, and
+    /// within the settings' date and language limits.
+    fn admissible<'a>(&'a self, subject: &Subject, settings: &ScorerSettings) -> Admit<'a> {
         let t = &self.tables;
-        if let Some(ord) = subject.ord
-            && (candidate == ord || t.versions[ord as usize].binary_search(&candidate).is_ok())
-        {
-            return false;
+        Admit {
+            ord: subject.ord,
+            versions: subject
+                .ord
+                .map_or(&[][..], |ord| &t.versions[ord as usize][..]),
+            day: subject.day,
+            language: subject.language,
+            older_only: settings.older_only,
+            max_age_days: settings.max_age_days,
+            languages: settings.same_language.then_some(&t.languages[..]),
         }
-        let day = t.days[candidate as usize];
-        if settings.older_only && day > subject.day {
-            return false;
-        }
-        if let Some(max) = settings.max_age_days
-            && (day - subject.day).unsigned_abs() > max
-        {
-            return false;
-        }
-        !(settings.same_language && t.languages[candidate as usize] != subject.language)
     }
 
     /// Accumulates exact text dot products with the subject over each of its terms' postings
     /// (the part of each list nearest in time).
     fn text_pass(&self, subject: &Subject, settings: &ScorerSettings, scratch: &mut Scratch) {
-        let days = &self.tables.days;
         for (term, weight) in &subject.vector {
             let postings = &self.text_postings[*term as usize];
-            for &(ord, w) in near(
-                postings,
-                |p| days[p.0 as usize],
-                subject.day,
-                settings.text_candidates,
-            ) {
-                scratch.touch(ord).text += weight * w;
+            for posting in near(postings, |p| p.day, subject.day, settings.text_candidates) {
+                let ord = posting.ord & !TAGGED;
+                let fresh = scratch.slots[ord as usize].stamp != scratch.epoch;
+                scratch.touch(ord, posting.day).text += weight * posting.weight;
+                if fresh && posting.ord & TAGGED != 0 {
+                    scratch.text_tagged.push(ord);
+                }
             }
         }
     }
@@ -370,18 +444,14 @@ impl Engine {
         limit: usize,
     ) -> Vec<TagSuggestion> {
         let t = &self.tables;
-        let mut neighbours: Vec<(f32, u32)> = scratch
-            .touched
-            .iter()
-            .filter(|&&ord| scratch.text(ord) > 0.0 && !t.story_tags[ord as usize].is_empty())
-            .filter(|&&ord| self.admissible(subject, ord, settings))
-            .map(|&ord| {
-                (
-                    scratch.text(ord) * decay.factor(t.days[ord as usize] - subject.day),
-                    ord,
-                )
-            })
-            .collect();
+        let admit = self.admissible(subject, settings);
+        let mut neighbours: Vec<(f32, u32)> = Vec::with_capacity(scratch.text_tagged.len());
+        for &ord in &scratch.text_tagged {
+            let slot = &scratch.slots[ord as usize];
+            if slot.text > 0.0 && admit.check(ord, slot.day) {
+                neighbours.push((slot.text * decay.factor(slot.day - subject.day), ord));
+            }
+        }
         let keep = 30.min(neighbours.len());
         let by_score = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         if keep > 0 && keep < neighbours.len() {
@@ -509,19 +579,7 @@ impl Engine {
         let t = &self.tables;
         let decay = self.decay_table(settings);
         let own = self.own_tags(subject, settings);
-        let own_total: f32 = own.iter().map(|(_, w)| w).sum();
-        // A candidate found only by text has relevance ≤ text_weight; one sharing the subject's
-        // least weighty tag has at least (1 - text_weight) · its share. When even that beats the
-        // text-only bound past the cutoff, text neighbours cannot make the list: skip the pass.
-        let least_share = own
-            .iter()
-            .map(|(_, w)| w / own_total)
-            .fold(f32::INFINITY, f32::min);
-        let text_weight_set = settings.text_weight.clamp(0.0, 1.0);
-        let text_useless = !own.is_empty()
-            && text_weight_set
-                < settings.min_relative_score * (1.0 - text_weight_set) * least_share;
-        if !text_useless {
+        if !text_cannot_compete(&own, settings, 1.0) {
             self.text_pass(subject, settings, scratch);
         }
         let (tags, suggested) = if own.is_empty() {
@@ -537,7 +595,12 @@ impl Engine {
                 subject.day,
                 settings.scan_window,
             ) {
-                scratch.touch(ord).tag += weight;
+                let slot = scratch.touch(ord, t.days[ord as usize]);
+                let first = slot.tag == 0.0;
+                slot.tag += weight;
+                if first && slot.tag > 0.0 {
+                    scratch.tag_touched.push(ord);
+                }
             }
         }
         let text_weight = if total > 0.0 {
@@ -545,20 +608,36 @@ impl Engine {
         } else {
             1.0
         };
-        let (mut candidates, best_lower, best_upper) =
-            self.candidates(subject, settings, &decay, scratch, total, text_weight);
-        let scored = self.settle(
-            subject,
-            settings,
-            &mut candidates,
-            (best_lower, best_upper),
-            text_weight,
-        );
+        // when stories found by text alone cannot make the list, only the tag candidates are
+        // bounded and ranked (all of them when none of those is admissible)
+        let mut found = None;
+        if text_cannot_compete(&tags, settings, 1.001) {
+            let pool = std::mem::take(&mut scratch.tag_touched);
+            let tag_only = self.candidates(
+                subject,
+                settings,
+                &decay,
+                scratch,
+                &pool,
+                total,
+                text_weight,
+            );
+            scratch.tag_touched = pool;
+            found = Some(tag_only).filter(|(c, _, _)| !c.is_empty());
+        }
+        let (candidates, best_lower, best_upper) = found.unwrap_or_else(|| {
+            self.candidates(
+                subject,
+                settings,
+                &decay,
+                scratch,
+                &scratch.touched,
+                total,
+                text_weight,
+            )
+        });
         let mut items: Vec<RelatedItem> = Vec::with_capacity(settings.limit);
-        for (score, ord) in scored {
-            if items.len() >= settings.limit {
-                break;
-            }
+        let take = |score: f32, ord: u32| {
             let vector = &t.vectors[ord as usize];
             let duplicate = items.iter().any(|kept| {
                 (t.days[kept.ord as usize] - t.days[ord as usize]).unsigned_abs()
@@ -567,7 +646,7 @@ impl Engine {
                         >= settings.duplicate_similarity
             });
             if duplicate {
-                continue;
+                return false;
             }
             let candidate_tags = &t.story_tags[ord as usize];
             let tag_weights: Vec<(u32, f32)> = tags
@@ -599,7 +678,16 @@ impl Engine {
                     suggested_tags: suggested,
                 },
             });
-        }
+            items.len() >= settings.limit
+        };
+        self.settle(
+            subject,
+            settings,
+            candidates,
+            (best_lower, best_upper),
+            text_weight,
+            take,
+        );
         items
     }
 
@@ -613,13 +701,14 @@ impl Engine {
         let tags = Self::usable_tags(subject, &self.excluded_tags(settings));
         for tag in &tags {
             for &ord in &t.postings[*tag as usize] {
-                scratch.touch(ord).tag += 1.0;
+                scratch.touch(ord, t.days[ord as usize]).tag += 1.0;
             }
         }
+        let admit = self.admissible(subject, settings);
         let mut scored: Vec<(f32, u32)> = scratch
             .touched
             .iter()
-            .filter(|&&ord| self.admissible(subject, ord, settings))
+            .filter(|&&ord| admit.check(ord, t.days[ord as usize]))
             .map(|&ord| (scratch.slots[ord as usize].tag, ord))
             .collect();
         scored.sort_by(|a, b| {

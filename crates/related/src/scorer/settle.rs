@@ -5,12 +5,16 @@
 //! A candidate the text pass did not reach has relevance `(1 - w) · share + w · cosine` with the
 //! cosine unknown, so it lies in `[(1 - w) · share, (1 - w) · share + w]`. The list is the top
 //! `keep` by score among the candidates whose relevance reaches `min_relative_score` of the best
-//! one. [`Engine::settle`] computes cosines best upper bound first until no unevaluated
-//! candidate can enter the top, and pins down the best relevance only when a listed entry sits
-//! close enough to the cutoff for it to matter. The result is the same list, in the same
-//! order, as scoring every candidate exactly.
+//! one. [`Engine::settle`] pops candidates from a queue ordered by their best possible score:
+//! an exact one on top is the next entry of the list; a bounded one on top has its cosine
+//! computed and goes back in. So only the candidates whose bound reaches the list are ever
+//! evaluated, and entries come out one at a time until the caller has enough. The best
+//! relevance (for the cutoff) is pinned down only when an entry sits close enough to the cutoff
+//! for it to matter. The result is the same list, in the same order, as scoring every candidate
+//! exactly.
 
 use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 
 use super::{DecayTable, Engine, Scratch, Subject, packed_cosine};
 use crate::settings::ScorerSettings;
@@ -20,6 +24,7 @@ use crate::settings::ScorerSettings;
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Candidate {
     pub(super) ord: u32,
+    pub(super) day: i32,
     pub(super) relevance: f32,
     pub(super) upper: f32,
     pub(super) factor: f32,
@@ -39,22 +44,55 @@ impl Candidate {
     }
 }
 
+/// A candidate in the settling queue, greatest first: best possible score, then the list's
+/// tie-break, newer first, then id order. Ordinals follow (day, id) order (see
+/// `Tables`), so within a day the smaller ordinal is the smaller id.
+#[derive(Debug, Clone, Copy)]
+#[repr(transparent)]
+struct Queued(Candidate);
+
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0
+            .upper_score()
+            .total_cmp(&other.0.upper_score())
+            .then_with(|| self.0.day.cmp(&other.0.day))
+            .then_with(|| other.0.ord.cmp(&self.0.ord))
+    }
+}
+
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Queued {}
+
 impl Engine {
-    /// The admissible candidates touched in `scratch`, bounded, with the best lower and upper
-    /// bound of their relevance.
+    /// The admissible candidates among `pool` (ordinals touched in `scratch`), bounded, with
+    /// the best lower and upper bound of their relevance.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn candidates(
         &self,
         subject: &Subject,
         settings: &ScorerSettings,
         decay: &DecayTable,
         scratch: &Scratch,
+        pool: &[u32],
         total: f32,
         text_weight: f32,
     ) -> (Vec<Candidate>, f32, f32) {
-        let t = &self.tables;
-        let mut out = Vec::with_capacity(scratch.touched.len());
+        let admit = self.admissible(subject, settings);
+        let mut out = Vec::with_capacity(pool.len());
         let (mut best_lower, mut best_upper) = (0.0f32, 0.0f32);
-        for &ord in &scratch.touched {
+        for &ord in pool {
             let slot = scratch.slots[ord as usize];
             let share = if total > 0.0 { slot.tag / total } else { 0.0 };
             let tag_part = (1.0 - text_weight) * share;
@@ -70,12 +108,14 @@ impl Engine {
             } else {
                 (tag_part, tag_part + text_weight)
             };
-            let factor = decay.factor(t.days[ord as usize] - subject.day);
-            if relevance * factor > 0.0 && self.admissible(subject, ord, settings) {
+            let day = slot.day;
+            let factor = decay.factor(day - subject.day);
+            if relevance * factor > 0.0 && admit.check(ord, day) {
                 best_lower = best_lower.max(relevance);
                 best_upper = best_upper.max(upper);
                 out.push(Candidate {
                     ord,
+                    day,
                     relevance,
                     upper,
                     factor,
@@ -94,14 +134,6 @@ impl Engine {
         }
     }
 
-    /// The list order: score, then newest, then id.
-    fn by_rank(&self, a: (f32, u32), b: (f32, u32)) -> Ordering {
-        let t = &self.tables;
-        b.0.total_cmp(&a.0)
-            .then_with(|| t.days[b.1 as usize].cmp(&t.days[a.1 as usize]))
-            .then_with(|| t.ids[a.1 as usize].cmp(&t.ids[b.1 as usize]))
-    }
-
     /// The exact best relevance: candidates evaluated best upper bound first until no other
     /// can beat the best found.
     fn exact_best(&self, subject: &Subject, candidates: &mut [Candidate], text_weight: f32) -> f32 {
@@ -117,62 +149,18 @@ impl Engine {
         best
     }
 
-    /// The top `keep` candidates at or above `cut`, exact and in list order, moved to the front
-    /// of `candidates`; returns how many there are. Evaluates the best upper bounds in growing
-    /// rounds until the weakest kept entry beats every bound left.
-    fn top(
-        &self,
-        subject: &Subject,
-        candidates: &mut [Candidate],
-        keep: usize,
-        cut: f32,
-        text_weight: f32,
-    ) -> usize {
-        let mut round = (keep * 2).max(16);
-        loop {
-            let all = round >= candidates.len();
-            let head_len = if all {
-                candidates.len()
-            } else {
-                candidates.select_nth_unstable_by(round, |a, b| {
-                    b.upper_score().total_cmp(&a.upper_score())
-                });
-                round
-            };
-            let bound = if all {
-                f32::NEG_INFINITY
-            } else {
-                candidates[round].upper_score()
-            };
-            let head = &mut candidates[..head_len];
-            for candidate in head.iter_mut() {
-                self.evaluate(subject, candidate, text_weight);
-            }
-            // entries below the cut go last, the rest in list order
-            head.sort_unstable_by(|a, b| {
-                (a.relevance < cut)
-                    .cmp(&(b.relevance < cut))
-                    .then_with(|| self.by_rank((a.score(), a.ord), (b.score(), b.ord)))
-            });
-            let eligible = head.iter().take_while(|c| c.relevance >= cut).count();
-            if all || (eligible >= keep && head[keep - 1].score() > bound) {
-                return eligible.min(keep);
-            }
-            round *= 4;
-        }
-    }
-
-    /// The ranked (score, ord) entries of the list before same-event collapse: the top
-    /// `limit · 3 + 8` candidates by score among those whose relevance reaches
-    /// `min_relative_score` of the best.
+    /// Hands `take` the list's (score, ord) entries in order, before same-event collapse:
+    /// the top `limit · 3 + 8` candidates by score among those whose relevance reaches
+    /// `min_relative_score` of the best, until `take` says it has enough (returns true).
     pub(super) fn settle(
         &self,
         subject: &Subject,
         settings: &ScorerSettings,
-        candidates: &mut Vec<Candidate>,
+        mut candidates: Vec<Candidate>,
         (best_lower, best_upper): (f32, f32),
         text_weight: f32,
-    ) -> Vec<(f32, u32)> {
+        mut take: impl FnMut(f32, u32) -> bool,
+    ) {
         #[cfg(test)]
         let (best_lower, best_upper) = if tests::EXHAUSTIVE.with(std::cell::Cell::get) {
             // the reference: every candidate scored exactly, as before the two stages
@@ -186,19 +174,48 @@ impl Engine {
         };
         let keep = settings.limit * 3 + 8;
         let share = settings.min_relative_score;
-        let mut best_exact: Option<f32> = None;
-        loop {
-            // below `cut` an entry is out whatever the best turns out to be
-            let cut = best_exact.unwrap_or(best_lower) * share;
-            candidates.retain(|c| c.upper >= cut);
-            let n = self.top(subject, candidates, keep, cut, text_weight);
-            // at or above `sure` an entry is in whatever the best turns out to be
-            let sure = best_exact.unwrap_or(best_upper) * share;
-            if best_exact.is_none() && candidates[..n].iter().any(|c| c.relevance < sure) {
-                best_exact = Some(self.exact_best(subject, candidates, text_weight));
+        // below `cut` an entry is out whatever the best turns out to be; at or above `sure` it
+        // is in whatever the best turns out to be
+        let (mut cut, mut sure) = (best_lower * share, best_upper * share);
+        let mut best_exact = false;
+        candidates.retain(|c| c.upper >= cut);
+        let mut queue: BinaryHeap<Queued> = candidates.into_iter().map(Queued).collect();
+        // the best relevance among the candidates taken out of the queue
+        let mut best_popped = 0.0f32;
+        let mut emitted = 0;
+        while emitted < keep {
+            let Some(Queued(mut candidate)) = queue.pop() else {
+                break;
+            };
+            if candidate.upper < cut {
                 continue;
             }
-            return candidates[..n].iter().map(|c| (c.score(), c.ord)).collect();
+            if !candidate.is_exact() {
+                self.evaluate(subject, &mut candidate, text_weight);
+                if queue.peek().is_some_and(|top| *top > Queued(candidate)) {
+                    queue.push(Queued(candidate));
+                    continue;
+                }
+            }
+            best_popped = best_popped.max(candidate.relevance);
+            if candidate.relevance < cut {
+                continue;
+            }
+            if !best_exact && candidate.relevance < sure {
+                // whether this entry is in depends on the exact best relevance
+                let mut rest: Vec<Candidate> = queue.iter().map(|q| q.0).collect();
+                let best = self
+                    .exact_best(subject, &mut rest, text_weight)
+                    .max(best_popped);
+                (cut, sure, best_exact) = (best * share, best * share, true);
+                if candidate.relevance < cut {
+                    continue;
+                }
+            }
+            emitted += 1;
+            if take(candidate.score(), candidate.ord) {
+                break;
+            }
         }
     }
 }
