@@ -381,19 +381,18 @@ fn weigh(counts: Vec<(u32, u32)>, df: &[u32], n: usize) -> TextVector {
     weighted
 }
 
-/// Cosine of two L2-normalised sparse vectors (ids ascending).
+/// Cosine of two L2-normalised sparse vectors (ids ascending). Entries with id `u32::MAX` and
+/// weight 0 may pad either vector: they add nothing.
 pub fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
     let (mut i, mut j, mut dot) = (0, 0, 0.0);
+    // the merge steps without a three-way branch: which side advances is data, not control
     while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                dot += a[i].1 * b[j].1;
-                i += 1;
-                j += 1;
-            }
+        let (x, y) = (a[i], b[j]);
+        if x.0 == y.0 {
+            dot += x.1 * y.1;
         }
+        i += usize::from(x.0 <= y.0);
+        j += usize::from(y.0 <= x.0);
     }
     dot
 }

@@ -73,29 +73,6 @@ pub fn generate(
         .collect()
 }
 
-/// Computes the lists of the stories in `range` like [`generate`], a slice of `chunk` stories
-/// at a time (each in parallel), handing each slice's lists to `sink` in ordinal order before
-/// computing the next: memory holds one slice of lists, whatever the archive's size. The first
-/// error `sink` returns stops the run.
-pub fn generate_chunked<E>(
-    engine: &Engine,
-    settings: &ScorerSettings,
-    order: RankOrder,
-    range: Range<u32>,
-    chunk: usize,
-    on_story: &(dyn Fn() + Sync),
-    mut sink: impl FnMut(&[(u32, Vec<RelatedItem>)]) -> Result<(), E>,
-) -> Result<(), E> {
-    let chunk = chunk.max(1) as u32;
-    let mut start = range.start;
-    while start < range.end {
-        let end = range.end.min(start.saturating_add(chunk));
-        sink(&generate(engine, settings, order, start..end, on_story))?;
-        start = end;
-    }
-    Ok(())
-}
-
 #[derive(Serialize)]
 struct JsonEntry<'a> {
     id: &'a str,
@@ -109,33 +86,98 @@ struct JsonLine<'a> {
     related: Vec<JsonEntry<'a>>,
 }
 
-/// Writes lists as JSON Lines: `{"id": …, "related": [{"id", "score", "shared_tags"}]}`.
+/// Stories whose lines one worker computes and renders into one buffer.
+const BLOCK: u32 = 64;
+
+/// Appends one story's list to `buf` as a JSON line: `{"id": …, "related": [{"id", "score",
+/// "shared_tags"}]}`.
+pub fn jsonl_line(engine: &Engine, ord: u32, items: &[RelatedItem], buf: &mut Vec<u8>) {
+    let t = engine.tables();
+    let line = JsonLine {
+        id: &t.ids[ord as usize],
+        related: items
+            .iter()
+            .map(|item| JsonEntry {
+                id: &t.ids[item.ord as usize],
+                score: item.score,
+                shared_tags: item
+                    .shared_tags
+                    .iter()
+                    .map(|tag| t.tags[*tag as usize].display.as_str())
+                    .collect(),
+            })
+            .collect(),
+    };
+    // strings and numbers into memory: nothing can fail (a NaN score would be written null)
+    serde_json::to_writer(&mut *buf, &line).expect("a related list serialises to JSON");
+    buf.push(b'\n');
+}
+
+/// How many lists a JSON Lines batch wrote, and how many of them were empty.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Lists written.
+    pub lists: usize,
+    /// Lists without an entry.
+    pub empty: usize,
+}
+
+/// Computes the lists of the stories in `range` and writes them to `out` as JSON Lines (see
+/// [`jsonl_line`]), in ordinal order. The workers compute and render the lines of `chunk`
+/// stories at a time while this thread writes the slice before, so memory holds a few slices
+/// of text whatever the archive's size. `on_story` is called once per story (for progress).
+/// The first write error stops the run.
 pub fn write_jsonl(
     engine: &Engine,
-    lists: &[(u32, Vec<RelatedItem>)],
+    settings: &ScorerSettings,
+    order: RankOrder,
+    range: Range<u32>,
+    chunk: usize,
+    on_story: &(dyn Fn() + Sync),
     out: &mut dyn Write,
-) -> std::io::Result<()> {
-    let t = engine.tables();
-    for (ord, items) in lists {
-        let line = JsonLine {
-            id: &t.ids[*ord as usize],
-            related: items
-                .iter()
-                .map(|item| JsonEntry {
-                    id: &t.ids[item.ord as usize],
-                    score: item.score,
-                    shared_tags: item
-                        .shared_tags
-                        .iter()
-                        .map(|tag| t.tags[*tag as usize].display.as_str())
-                        .collect(),
-                })
-                .collect(),
-        };
-        serde_json::to_writer(&mut *out, &line)?;
-        out.write_all(b"\n")?;
-    }
-    Ok(())
+) -> std::io::Result<Tally> {
+    let chunk = (chunk.max(1) as u32).div_ceil(BLOCK) * BLOCK;
+    let (slices, rendered) = std::sync::mpsc::sync_channel::<Vec<(Vec<u8>, Tally)>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut start = range.start;
+            while start < range.end {
+                let end = range.end.min(start.saturating_add(chunk));
+                let blocks = (end - start).div_ceil(BLOCK);
+                let slice: Vec<(Vec<u8>, Tally)> = (0..blocks)
+                    .into_par_iter()
+                    .map(|block| {
+                        let from = start + block * BLOCK;
+                        let to = end.min(from + BLOCK);
+                        let mut buf = Vec::with_capacity(BLOCK as usize * 1024);
+                        let mut tally = Tally::default();
+                        for ord in from..to {
+                            let items = engine.related(&engine.subject(ord), settings, order);
+                            jsonl_line(engine, ord, &items, &mut buf);
+                            tally.lists += 1;
+                            tally.empty += usize::from(items.is_empty());
+                            on_story();
+                        }
+                        (buf, tally)
+                    })
+                    .collect();
+                // the writer stopped (a write failed): nothing more to compute
+                if slices.send(slice).is_err() {
+                    return;
+                }
+                start = end;
+            }
+        });
+        let mut total = Tally::default();
+        for slice in rendered {
+            for (buf, tally) in slice {
+                out.write_all(&buf)?;
+                total.lists += tally.lists;
+                total.empty += tally.empty;
+            }
+        }
+        Ok(total)
+    })
 }
 
 /// What writing pages did.

@@ -274,38 +274,25 @@ fn pack(vector: &TextVector) -> PackedVector {
     packed
 }
 
-/// [`cosine`] of a vector and a packed one: the same sum, in the same order.
+/// [`cosine`] of a vector and a packed one (its padding adds nothing).
 fn packed_cosine(a: &[(u32, f32)], b: &PackedVector) -> f32 {
-    let (mut i, mut j, mut dot) = (0, 0, 0.0);
-    while i < a.len() && j < VECTOR_TERMS && b[j].0 != PAD.0 {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                dot += a[i].1 * b[j].1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    dot
+    cosine(a, b)
 }
 
-/// Whether stories found by text alone cannot make a list ranked on `tags` (weighted): such a
-/// story has relevance ≤ `text_weight` (a cosine is at most 1, give or take rounding),
-/// while one sharing the least weighty tag has at least `(1 - text_weight) · its share`, and
-/// the list keeps only entries within `min_relative_score` of the best. `slack` ≥ 1 widens the
-/// margin the text bound must clear.
-fn text_cannot_compete(tags: &[(u32, f32)], settings: &ScorerSettings, slack: f32) -> bool {
+/// A story found by text alone has relevance at most `text_weight` (a cosine is at most 1);
+/// this covers rounding.
+const TEXT_SLACK: f32 = 1.001;
+
+/// Whether stories found by text alone could be kept out of a list ranked on `tags`
+/// (weighted): they are when a story sharing the weightiest tag is a candidate, since its
+/// relevance of at least `(1 - text_weight) · its share` puts the cutoff (`min_relative_score`
+/// of the best) above `text_weight`. The ranking checks that it held.
+fn text_may_be_needless(tags: &[(u32, f32)], settings: &ScorerSettings) -> bool {
     let total: f32 = tags.iter().map(|(_, w)| w).sum();
-    let least_share = tags
-        .iter()
-        .map(|(_, w)| w / total)
-        .fold(f32::INFINITY, f32::min);
+    let most_share = tags.iter().map(|(_, w)| w / total).fold(0.0, f32::max);
     let text_weight = settings.text_weight.clamp(0.0, 1.0);
-    !tags.is_empty()
-        && total > 0.0
-        && text_weight * slack < settings.min_relative_score * (1.0 - text_weight) * least_share
+    total > 0.0
+        && text_weight * TEXT_SLACK < settings.min_relative_score * (1.0 - text_weight) * most_share
 }
 
 /// The slice of a date-sorted posting list nearest to `day`, at most `window` long.
@@ -579,7 +566,11 @@ impl Engine {
         let t = &self.tables;
         let decay = self.decay_table(settings);
         let own = self.own_tags(subject, settings);
-        if !text_cannot_compete(&own, settings, 1.0) {
+        // a story sharing the subject's weightiest tag likely makes the best entry, and text
+        // neighbours can then not make the list: the text pass waits until that is seen not
+        // to hold
+        let text_later = text_may_be_needless(&own, settings);
+        if !text_later {
             self.text_pass(subject, settings, scratch);
         }
         let (tags, suggested) = if own.is_empty() {
@@ -608,10 +599,11 @@ impl Engine {
         } else {
             1.0
         };
-        // when stories found by text alone cannot make the list, only the tag candidates are
-        // bounded and ranked (all of them when none of those is admissible)
+        // when stories found by text alone cannot make the list (the best tag candidate's
+        // relevance puts the cutoff above anything text alone can reach), only the tag
+        // candidates are bounded and ranked
         let mut found = None;
-        if text_cannot_compete(&tags, settings, 1.001) {
+        if total > 0.0 {
             let pool = std::mem::take(&mut scratch.tag_touched);
             let tag_only = self.candidates(
                 subject,
@@ -623,7 +615,12 @@ impl Engine {
                 text_weight,
             );
             scratch.tag_touched = pool;
-            found = Some(tag_only).filter(|(c, _, _)| !c.is_empty());
+            found = Some(tag_only).filter(|(c, best_lower, _)| {
+                !c.is_empty() && text_weight * TEXT_SLACK < settings.min_relative_score * best_lower
+            });
+        }
+        if found.is_none() && text_later {
+            self.text_pass(subject, settings, scratch);
         }
         let (candidates, best_lower, best_upper) = found.unwrap_or_else(|| {
             self.candidates(
@@ -638,11 +635,11 @@ impl Engine {
         });
         let mut items: Vec<RelatedItem> = Vec::with_capacity(settings.limit);
         let take = |score: f32, ord: u32| {
-            let vector = &t.vectors[ord as usize];
+            let vector = &self.packed[ord as usize];
             let duplicate = items.iter().any(|kept| {
                 (t.days[kept.ord as usize] - t.days[ord as usize]).unsigned_abs()
                     <= settings.duplicate_days
-                    && cosine(&t.vectors[kept.ord as usize], vector)
+                    && cosine(&self.packed[kept.ord as usize], vector)
                         >= settings.duplicate_similarity
             });
             if duplicate {

@@ -111,7 +111,7 @@ impl Default for ScorerSettings {
             max_tag_share: 0.005,
             decay: DateDecay::default(),
             text_weight: 0.03,
-            text_candidates: 200,
+            text_candidates: 64,
             scan_window: 1_000,
             older_only: false,
             max_age_days: None,

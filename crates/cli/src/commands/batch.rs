@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 use storyline_index::StoryIndex;
 use storyline_related::batch::{
-    PagesReport, PagesTarget, Shard, generate, generate_chunked, write_jsonl, write_pages,
+    PagesReport, PagesTarget, Shard, Tally, generate, write_jsonl, write_pages,
 };
 use storyline_related::{Engine, RankOrder, RelatedItem};
 use storyline_story::write_atomically;
@@ -19,8 +19,9 @@ use super::index::DEFAULT_INDEX;
 use super::scorer_args::ScorerArgs;
 use crate::progress;
 
-/// Stories whose lists are computed, written and dropped together in a JSON Lines batch.
-const JSONL_CHUNK: usize = 16_384;
+/// Stories whose lines are computed and rendered together in a JSON Lines batch (while the
+/// slice before is written).
+const JSONL_CHUNK: usize = 4_096;
 
 /// What the batch writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -101,18 +102,17 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
             // lists are computed and written a slice at a time, so memory does not grow with
             // the archive
             let mut write = |w: &mut dyn std::io::Write| {
-                generate_chunked(
+                let Tally { lists, empty } = write_jsonl(
                     &engine,
                     &settings,
                     args.order,
                     range.clone(),
                     JSONL_CHUNK,
                     &|| bar.inc(1),
-                    |lists| {
-                        tally(&mut counts, lists);
-                        write_jsonl(&engine, lists, w)
-                    },
-                )
+                    w,
+                )?;
+                counts = (lists, empty);
+                Ok(())
             };
             match &args.out {
                 Some(path) => write_atomically(path, |w| write(w))?,
