@@ -257,6 +257,9 @@ pub struct Engine {
     /// each story's text vector inline, padded with [`PAD`]: a cosine against a candidate
     /// reads one place in memory, not a vector header and then its buffer
     packed: Vec<PackedVector>,
+    /// each story's place in the order lists break score ties in: newer first, then by id
+    /// (ordinals follow day, then id)
+    list_order: Vec<u32>,
     decay: std::sync::RwLock<Arc<DecayTable>>,
 }
 
@@ -293,6 +296,24 @@ fn text_may_be_needless(tags: &[(u32, f32)], settings: &ScorerSettings) -> bool 
     let text_weight = settings.text_weight.clamp(0.0, 1.0);
     total > 0.0
         && text_weight * TEXT_SLACK < settings.min_relative_score * (1.0 - text_weight) * most_share
+}
+
+/// Each story's place in the list tie-break order (newer first, then by id), from the days of
+/// stories in (day, id) order: the days' runs in reverse, each run in its own order.
+fn list_order(days: &[i32]) -> Vec<u32> {
+    let mut order = vec![0u32; days.len()];
+    let mut place = 0u32;
+    let mut end = days.len();
+    while end > 0 {
+        let day = days[end - 1];
+        let start = days[..end].partition_point(|d| *d < day);
+        for slot in &mut order[start..end] {
+            *slot = place;
+            place += 1;
+        }
+        end = start;
+    }
+    order
 }
 
 /// The slice of a date-sorted posting list nearest to `day`, at most `window` long.
@@ -334,11 +355,13 @@ impl Engine {
         let decay =
             std::sync::RwLock::new(Arc::new(DecayTable::new(ScorerSettings::default().decay)));
         let packed = tables.vectors.iter().map(pack).collect();
+        let list_order = list_order(&tables.days);
         Engine {
             tables,
             text_postings,
             idf,
             packed,
+            list_order,
             decay,
         }
     }

@@ -24,7 +24,6 @@ use crate::settings::ScorerSettings;
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Candidate {
     pub(super) ord: u32,
-    pub(super) day: i32,
     pub(super) relevance: f32,
     pub(super) upper: f32,
     pub(super) factor: f32,
@@ -45,19 +44,28 @@ impl Candidate {
 }
 
 /// A candidate in the settling queue, greatest first: best possible score, then the list's
-/// tie-break, newer first, then id order. Ordinals follow (day, id) order (see
-/// `Tables`), so within a day the smaller ordinal is the smaller id.
+/// tie-break (newer first, then id order), packed into one integer: a score is positive and
+/// finite, so its bits order as the numbers do, and below them the story's place in the
+/// tie-break order, reversed.
 #[derive(Debug, Clone, Copy)]
-#[repr(transparent)]
-struct Queued(Candidate);
+struct Queued {
+    key: u64,
+    candidate: Candidate,
+}
+
+impl Queued {
+    fn new(candidate: Candidate, list_order: &[u32]) -> Queued {
+        let tie = u32::MAX - list_order[candidate.ord as usize];
+        Queued {
+            key: (u64::from(candidate.upper_score().to_bits()) << 32) | u64::from(tie),
+            candidate,
+        }
+    }
+}
 
 impl Ord for Queued {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.0
-            .upper_score()
-            .total_cmp(&other.0.upper_score())
-            .then_with(|| self.0.day.cmp(&other.0.day))
-            .then_with(|| other.0.ord.cmp(&self.0.ord))
+        self.key.cmp(&other.key)
     }
 }
 
@@ -115,7 +123,6 @@ impl Engine {
                 best_upper = best_upper.max(upper);
                 out.push(Candidate {
                     ord,
-                    day,
                     relevance,
                     upper,
                     factor,
@@ -179,12 +186,16 @@ impl Engine {
         let (mut cut, mut sure) = (best_lower * share, best_upper * share);
         let mut best_exact = false;
         candidates.retain(|c| c.upper >= cut);
-        let mut queue: BinaryHeap<Queued> = candidates.into_iter().map(Queued).collect();
+        let order = &self.list_order;
+        let mut queue: BinaryHeap<Queued> = candidates
+            .into_iter()
+            .map(|c| Queued::new(c, order))
+            .collect();
         // the best relevance among the candidates taken out of the queue
         let mut best_popped = 0.0f32;
         let mut emitted = 0;
         while emitted < keep {
-            let Some(Queued(mut candidate)) = queue.pop() else {
+            let Some(Queued { mut candidate, .. }) = queue.pop() else {
                 break;
             };
             if candidate.upper < cut {
@@ -192,8 +203,9 @@ impl Engine {
             }
             if !candidate.is_exact() {
                 self.evaluate(subject, &mut candidate, text_weight);
-                if queue.peek().is_some_and(|top| *top > Queued(candidate)) {
-                    queue.push(Queued(candidate));
+                let queued = Queued::new(candidate, order);
+                if queue.peek().is_some_and(|top| *top > queued) {
+                    queue.push(queued);
                     continue;
                 }
             }
@@ -203,7 +215,7 @@ impl Engine {
             }
             if !best_exact && candidate.relevance < sure {
                 // whether this entry is in depends on the exact best relevance
-                let mut rest: Vec<Candidate> = queue.iter().map(|q| q.0).collect();
+                let mut rest: Vec<Candidate> = queue.iter().map(|q| q.candidate).collect();
                 let best = self
                     .exact_best(subject, &mut rest, text_weight)
                     .max(best_popped);
@@ -233,6 +245,14 @@ mod tests {
     thread_local! {
         /// Makes `settle` score every candidate exactly: the reference the two stages must match.
         pub(super) static EXHAUSTIVE: Cell<bool> = const { Cell::new(false) };
+    }
+
+    #[test]
+    fn list_order_is_newer_first_then_by_id() {
+        // stories in (day, id) order, as the tables keep them
+        let days = [1, 1, 2, 3, 3, 3];
+        assert_eq!(super::super::list_order(&days), vec![4, 5, 3, 0, 1, 2]);
+        assert!(super::super::list_order(&[]).is_empty());
     }
 
     #[test]
