@@ -16,7 +16,7 @@ use storyline_story::formats::page::{
 };
 use storyline_story::{Language, Story, TagNormalizer, write_atomically};
 
-use crate::scorer::{Engine, RankOrder, RelatedItem};
+use crate::scorer::{Engine, RankOrder, Ranking, RelatedItem};
 use crate::settings::ScorerSettings;
 
 /// One shard of a batch: `index` of `count`, 1-based as written (`--shard 2/4`).
@@ -73,44 +73,40 @@ pub fn generate(
         .collect()
 }
 
-#[derive(Serialize)]
-struct JsonEntry<'a> {
-    id: &'a str,
-    score: f32,
-    shared_tags: Vec<&'a str>,
-}
-
-#[derive(Serialize)]
-struct JsonLine<'a> {
-    id: &'a str,
-    related: Vec<JsonEntry<'a>>,
-}
-
 /// Stories whose lines one worker computes and renders into one buffer.
 const BLOCK: u32 = 64;
 
 /// Appends one story's list to `buf` as a JSON line: `{"id": …, "related": [{"id", "score",
-/// "shared_tags"}]}`.
-pub fn jsonl_line(engine: &Engine, ord: u32, items: &[RelatedItem], buf: &mut Vec<u8>) {
+/// "shared_tags"}]}` (the tags by their display names).
+pub fn jsonl_line(engine: &Engine, ord: u32, ranking: &Ranking, buf: &mut Vec<u8>) {
     let t = engine.tables();
-    let line = JsonLine {
-        id: &t.ids[ord as usize],
-        related: items
-            .iter()
-            .map(|item| JsonEntry {
-                id: &t.ids[item.ord as usize],
-                score: item.score,
-                shared_tags: item
-                    .shared_tags
-                    .iter()
-                    .map(|tag| t.tags[*tag as usize].display.as_str())
-                    .collect(),
-            })
-            .collect(),
-    };
-    // strings and numbers into memory: nothing can fail (a NaN score would be written null)
-    serde_json::to_writer(&mut *buf, &line).expect("a related list serialises to JSON");
-    buf.push(b'\n');
+    buf.extend_from_slice(b"{\"id\":");
+    json(buf, t.ids[ord as usize].as_str());
+    buf.extend_from_slice(b",\"related\":[");
+    for (i, &(related, score)) in ranking.entries.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        buf.extend_from_slice(b"{\"id\":");
+        json(buf, t.ids[related as usize].as_str());
+        buf.extend_from_slice(b",\"score\":");
+        json(buf, score);
+        buf.extend_from_slice(b",\"shared_tags\":[");
+        for (j, tag) in ranking.shared_tags(engine, related).enumerate() {
+            if j > 0 {
+                buf.push(b',');
+            }
+            json(buf, t.tags[tag as usize].display.as_str());
+        }
+        buf.extend_from_slice(b"]}");
+    }
+    buf.extend_from_slice(b"]}\n");
+}
+
+/// Appends a string or number as serde_json writes it (its escaping, its number format).
+fn json(buf: &mut Vec<u8>, value: impl Serialize) {
+    // into memory nothing can fail (a NaN score would be written null)
+    serde_json::to_writer(buf, &value).expect("a string or number serialises to JSON");
 }
 
 /// How many lists a JSON Lines batch wrote, and how many of them were empty.
@@ -152,10 +148,10 @@ pub fn write_jsonl(
                         let mut buf = Vec::with_capacity(BLOCK as usize * 1024);
                         let mut tally = Tally::default();
                         for ord in from..to {
-                            let items = engine.related(&engine.subject(ord), settings, order);
-                            jsonl_line(engine, ord, &items, &mut buf);
+                            let ranking = engine.rank(&engine.subject(ord), settings, order);
+                            jsonl_line(engine, ord, &ranking, &mut buf);
                             tally.lists += 1;
-                            tally.empty += usize::from(items.is_empty());
+                            tally.empty += usize::from(ranking.entries.is_empty());
                             on_story();
                         }
                         (buf, tally)

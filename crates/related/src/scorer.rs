@@ -100,6 +100,42 @@ pub struct RelatedItem {
     pub explanation: Explanation,
 }
 
+/// A ranked list of related stories before its explanations ([`Engine::rank`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranking {
+    /// (ordinal, score) of each related story, best first.
+    pub entries: Vec<(u32, f32)>,
+    /// The tags the scores counted, with their weights (the subject's own, or suggested).
+    tags: Vec<(u32, f32)>,
+    /// The tags shared tags are reported from, in their order.
+    shared_from: Vec<u32>,
+    /// The sum of the tags' weights.
+    total: f32,
+    /// The text blend weight used.
+    text_weight: f32,
+    /// Whether the tags were suggested from the text (the subject had none that count).
+    suggested: bool,
+    /// The date decay used (the same factors as the ranking's table).
+    decay: crate::settings::DateDecay,
+    /// The order ranked in.
+    order: RankOrder,
+}
+
+impl Ranking {
+    /// The tags a listed story shares with the subject, in the subject's order.
+    pub fn shared_tags<'a>(
+        &'a self,
+        engine: &'a Engine,
+        ord: u32,
+    ) -> impl Iterator<Item = u32> + 'a {
+        let candidate_tags = &engine.tables.story_tags[ord as usize];
+        self.shared_from
+            .iter()
+            .copied()
+            .filter(move |tag| candidate_tags.contains(tag))
+    }
+}
+
 /// A suggested tag.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TagSuggestion {
@@ -570,6 +606,13 @@ impl Engine {
         settings: &ScorerSettings,
         order: RankOrder,
     ) -> Vec<RelatedItem> {
+        let ranking = self.rank(subject, settings, order);
+        self.explain(subject, &ranking)
+    }
+
+    /// The related stories of `subject`, best first, without their explanations: what a batch
+    /// writes. [`Engine::related`] is this, explained.
+    pub fn rank(&self, subject: &Subject, settings: &ScorerSettings, order: RankOrder) -> Ranking {
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             scratch.reset(self.tables.len());
@@ -580,12 +623,54 @@ impl Engine {
         })
     }
 
+    /// The items of a ranking, each with why it is there.
+    fn explain(&self, subject: &Subject, ranking: &Ranking) -> Vec<RelatedItem> {
+        let t = &self.tables;
+        ranking
+            .entries
+            .iter()
+            .map(|&(ord, score)| {
+                let candidate_tags = &t.story_tags[ord as usize];
+                let tag_weights: Vec<(u32, f32)> = ranking
+                    .tags
+                    .iter()
+                    .copied()
+                    .filter(|(tag, _)| candidate_tags.contains(tag))
+                    .collect();
+                let days_apart = t.days[ord as usize] - subject.day;
+                let tag_share = if ranking.total > 0.0 {
+                    tag_weights.iter().map(|(_, w)| w).sum::<f32>() / ranking.total
+                } else {
+                    0.0
+                };
+                let date_factor = match ranking.order {
+                    RankOrder::Default => ranking.decay.factor(days_apart),
+                    RankOrder::Site => 1.0,
+                };
+                RelatedItem {
+                    ord,
+                    score,
+                    shared_tags: ranking.shared_tags(self, ord).collect(),
+                    explanation: Explanation {
+                        tag_share,
+                        tag_weights,
+                        text_similarity: cosine(&subject.vector, &self.packed[ord as usize]),
+                        text_weight: ranking.text_weight,
+                        days_apart,
+                        date_factor,
+                        suggested_tags: ranking.suggested,
+                    },
+                }
+            })
+            .collect()
+    }
+
     fn rank_default(
         &self,
         subject: &Subject,
         settings: &ScorerSettings,
         scratch: &mut Scratch,
-    ) -> Vec<RelatedItem> {
+    ) -> Ranking {
         let t = &self.tables;
         let decay = self.decay_table(settings);
         let own = self.own_tags(subject, settings);
@@ -656,49 +741,20 @@ impl Engine {
                 text_weight,
             )
         });
-        let mut items: Vec<RelatedItem> = Vec::with_capacity(settings.limit);
+        let mut entries: Vec<(u32, f32)> = Vec::with_capacity(settings.limit);
         let take = |score: f32, ord: u32| {
+            // a second report of the same event (close in time, nearly the same text) is left
+            // out
             let vector = &self.packed[ord as usize];
-            let duplicate = items.iter().any(|kept| {
-                (t.days[kept.ord as usize] - t.days[ord as usize]).unsigned_abs()
+            let duplicate = entries.iter().any(|&(kept, _)| {
+                (t.days[kept as usize] - t.days[ord as usize]).unsigned_abs()
                     <= settings.duplicate_days
-                    && cosine(&self.packed[kept.ord as usize], vector)
-                        >= settings.duplicate_similarity
+                    && cosine(&self.packed[kept as usize], vector) >= settings.duplicate_similarity
             });
-            if duplicate {
-                return false;
+            if !duplicate {
+                entries.push((ord, score));
             }
-            let candidate_tags = &t.story_tags[ord as usize];
-            let tag_weights: Vec<(u32, f32)> = tags
-                .iter()
-                .copied()
-                .filter(|(tag, _)| candidate_tags.contains(tag))
-                .collect();
-            let days_apart = t.days[ord as usize] - subject.day;
-            items.push(RelatedItem {
-                ord,
-                score,
-                shared_tags: subject
-                    .tags
-                    .iter()
-                    .copied()
-                    .filter(|tag| candidate_tags.contains(tag))
-                    .collect(),
-                explanation: Explanation {
-                    tag_share: if total > 0.0 {
-                        tag_weights.iter().map(|(_, w)| w).sum::<f32>() / total
-                    } else {
-                        0.0
-                    },
-                    tag_weights,
-                    text_similarity: cosine(&subject.vector, vector),
-                    text_weight,
-                    days_apart,
-                    date_factor: decay.factor(days_apart),
-                    suggested_tags: suggested,
-                },
-            });
-            items.len() >= settings.limit
+            entries.len() >= settings.limit
         };
         self.settle(
             subject,
@@ -708,7 +764,16 @@ impl Engine {
             text_weight,
             take,
         );
-        items
+        Ranking {
+            entries,
+            tags,
+            shared_from: subject.tags.clone(),
+            total,
+            text_weight,
+            suggested,
+            decay: settings.decay,
+            order: RankOrder::Default,
+        }
     }
 
     fn rank_site(
@@ -716,7 +781,7 @@ impl Engine {
         subject: &Subject,
         settings: &ScorerSettings,
         scratch: &mut Scratch,
-    ) -> Vec<RelatedItem> {
+    ) -> Ranking {
         let t = &self.tables;
         let tags = Self::usable_tags(subject, &self.excluded_tags(settings));
         for tag in &tags {
@@ -725,48 +790,28 @@ impl Engine {
             }
         }
         let admit = self.admissible(subject, settings);
-        let mut scored: Vec<(f32, u32)> = scratch
+        let mut scored: Vec<(u32, f32)> = scratch
             .touched
             .iter()
             .filter(|&&ord| admit.check(ord, t.days[ord as usize]))
-            .map(|&ord| (scratch.slots[ord as usize].tag, ord))
+            .map(|&ord| (ord, scratch.slots[ord as usize].tag))
             .collect();
+        let order = &self.list_order;
         scored.sort_by(|a, b| {
-            b.0.total_cmp(&a.0)
-                .then_with(|| t.days[b.1 as usize].cmp(&t.days[a.1 as usize]))
-                .then_with(|| t.ids[a.1 as usize].cmp(&t.ids[b.1 as usize]))
+            b.1.total_cmp(&a.1)
+                .then_with(|| order[a.0 as usize].cmp(&order[b.0 as usize]))
         });
-        scored
-            .into_iter()
-            .take(settings.limit)
-            .map(|(count, ord)| {
-                let candidate_tags = &t.story_tags[ord as usize];
-                let shared: Vec<u32> = tags
-                    .iter()
-                    .copied()
-                    .filter(|tag| candidate_tags.contains(tag))
-                    .collect();
-                let days_apart = t.days[ord as usize] - subject.day;
-                RelatedItem {
-                    ord,
-                    score: count,
-                    explanation: Explanation {
-                        tag_weights: shared.iter().map(|tag| (*tag, 1.0)).collect(),
-                        tag_share: if tags.is_empty() {
-                            0.0
-                        } else {
-                            count / tags.len() as f32
-                        },
-                        text_similarity: cosine(&subject.vector, &t.vectors[ord as usize]),
-                        text_weight: 0.0,
-                        days_apart,
-                        date_factor: 1.0,
-                        suggested_tags: false,
-                    },
-                    shared_tags: shared,
-                }
-            })
-            .collect()
+        scored.truncate(settings.limit);
+        Ranking {
+            entries: scored,
+            tags: tags.iter().map(|&tag| (tag, 1.0)).collect(),
+            total: tags.len() as f32,
+            shared_from: tags,
+            text_weight: 0.0,
+            suggested: false,
+            decay: settings.decay,
+            order: RankOrder::Site,
+        }
     }
 
     /// Tags suggested for `subject` from its text neighbours, most confident first; tags it
