@@ -26,7 +26,10 @@ use storyline_story::Language;
 
 use crate::settings::ScorerSettings;
 
+mod postings;
 mod settle;
+
+use postings::{TAGGED, TextPostings};
 
 /// The ranking to produce.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -237,18 +240,6 @@ impl DecayTable {
     }
 }
 
-/// A story in a term's text postings.
-#[derive(Debug, Clone, Copy)]
-struct TextPosting {
-    /// its ordinal, with [`TAGGED`] set when the story has tags
-    ord: u32,
-    day: i32,
-    weight: f32,
-}
-
-/// The bit of [`TextPosting::ord`] that says the story has tags.
-const TAGGED: u32 = 1 << 31;
-
 /// What makes a candidate admissible for one subject: [`Engine::admissible`] with its lookups
 /// done once.
 struct Admit<'a> {
@@ -287,7 +278,7 @@ impl Admit<'_> {
 pub struct Engine {
     tables: Arc<Tables>,
     /// term id → the stories whose text vector holds it, ordinals ascending
-    text_postings: Vec<Vec<TextPosting>>,
+    text_postings: TextPostings,
     /// tag id → ln(N / stories)
     idf: Vec<f32>,
     /// each story's text vector inline, padded with [`PAD`]: a cosine against a candidate
@@ -367,21 +358,7 @@ fn near<T>(postings: &[T], day_of: impl Fn(&T) -> i32, day: i32, window: usize) 
 impl Engine {
     /// An engine over `tables`.
     pub fn new(tables: Arc<Tables>) -> Engine {
-        let mut text_postings: Vec<Vec<TextPosting>> = vec![Vec::new(); tables.terms.len()];
-        for (ord, vector) in tables.vectors.iter().enumerate() {
-            let tagged = if tables.story_tags[ord].is_empty() {
-                0
-            } else {
-                TAGGED
-            };
-            for (term, weight) in vector {
-                text_postings[*term as usize].push(TextPosting {
-                    ord: ord as u32 | tagged,
-                    day: tables.days[ord],
-                    weight: *weight,
-                });
-            }
-        }
+        let text_postings = TextPostings::build(&tables);
         let n = tables.len().max(1) as f32;
         let idf = tables
             .tags
@@ -468,8 +445,10 @@ impl Engine {
     /// (the part of each list nearest in time).
     fn text_pass(&self, subject: &Subject, settings: &ScorerSettings, scratch: &mut Scratch) {
         for (term, weight) in &subject.vector {
-            let postings = &self.text_postings[*term as usize];
-            for posting in near(postings, |p| p.day, subject.day, settings.text_candidates) {
+            for posting in self
+                .text_postings
+                .near(*term, subject.day, settings.text_candidates)
+            {
                 let ord = posting.ord & !TAGGED;
                 let fresh = scratch.slots[ord as usize].stamp != scratch.epoch;
                 scratch.touch(ord, posting.day).text += weight * posting.weight;
