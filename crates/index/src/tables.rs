@@ -5,6 +5,7 @@
 //! Built with the index and persisted beside it (postcard, a compact binary serde format).
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -59,11 +60,11 @@ pub struct Tables {
     /// Each story's text vector.
     pub vectors: Vec<TextVector>,
     #[serde(skip)]
-    by_id: HashMap<String, u32>,
+    by_id: OnceLock<HashMap<String, u32>>,
     #[serde(skip)]
-    by_key: HashMap<String, u32>,
+    by_key: OnceLock<HashMap<String, u32>>,
     #[serde(skip)]
-    by_term: HashMap<String, u32>,
+    by_term: OnceLock<HashMap<String, u32>>,
     /// Whether any story is in English, in Chinese.
     #[serde(skip)]
     languages_present: [bool; 2],
@@ -105,35 +106,43 @@ impl Tables {
         let terms = story_terms(story, &mut analyzer::english(), &mut analyzer::chinese());
         let counts: Vec<(u32, u32)> = terms
             .into_iter()
-            .filter_map(|(term, count)| Some((*self.by_term.get(&term)?, count)))
+            .filter_map(|(term, count)| Some((*self.by_term().get(&term)?, count)))
             .collect();
         weigh(counts, &self.term_stories, self.len().max(1))
     }
 
-    /// Rebuilds the lookup maps after deserialising.
+    /// Resets what is derived from the tables after deserialising: the languages present now,
+    /// the lookup maps (id, tag key, term → position) when first used. A batch that never looks
+    /// an id up never pays for the map.
     pub fn reindex(&mut self) {
         self.languages_present = [
             self.languages.contains(&Language::En),
             self.languages.contains(&Language::Zh),
         ];
-        self.by_id = self
-            .ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.clone(), i as u32))
-            .collect();
-        self.by_key = self
-            .tags
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.key.clone(), i as u32))
-            .collect();
-        self.by_term = self
-            .terms
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
+        self.by_id = OnceLock::new();
+        self.by_key = OnceLock::new();
+        self.by_term = OnceLock::new();
+    }
+
+    /// Builds the lookup maps now rather than at their first use (a server does, so its first
+    /// requests are not the slow ones).
+    pub fn build_lookups(&self) {
+        self.by_id();
+        self.by_key();
+        self.by_term();
+    }
+
+    fn by_id(&self) -> &HashMap<String, u32> {
+        self.by_id.get_or_init(|| positions(&self.ids, |id| id))
+    }
+
+    fn by_key(&self) -> &HashMap<String, u32> {
+        self.by_key
+            .get_or_init(|| positions(&self.tags, |t| &t.key))
+    }
+
+    fn by_term(&self) -> &HashMap<String, u32> {
+        self.by_term.get_or_init(|| positions(&self.terms, |t| t))
     }
 
     /// Whether any story is in `language` (a search skips the fields of absent languages).
@@ -146,12 +155,12 @@ impl Tables {
 
     /// The ordinal of a story id.
     pub fn ord(&self, id: &str) -> Option<u32> {
-        self.by_id.get(id).copied()
+        self.by_id().get(id).copied()
     }
 
     /// The tag id of a matching key.
     pub fn tag_id(&self, key: &str) -> Option<u32> {
-        self.by_key.get(key).copied()
+        self.by_key().get(key).copied()
     }
 
     /// Number of stories.
@@ -262,6 +271,7 @@ impl TablesBuilder {
             opstamp,
             ..Tables::default()
         };
+        let mut by_key: HashMap<String, u32> = HashMap::new();
         let n = rows.len();
         let mut spellings: Vec<HashMap<String, u32>> = Vec::new();
         // term ids renumbered in order of first use in date order
@@ -277,7 +287,7 @@ impl TablesBuilder {
                     continue;
                 }
                 let next = tables.tags.len() as u32;
-                let id = *tables.by_key.entry(key.clone()).or_insert(next);
+                let id = *by_key.entry(key.clone()).or_insert(next);
                 if id == next {
                     tables.tags.push(TagEntry {
                         key,
@@ -323,15 +333,10 @@ impl TablesBuilder {
             let best = counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
             entry.display = best.map(|(s, _)| s.clone()).unwrap_or_default();
         }
-        tables.by_id = tables
-            .ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.clone(), i as u32))
-            .collect();
+        let by_id = positions(&tables.ids, |id| id);
         let mut versions: Vec<Vec<u32>> = vec![Vec::new(); n];
         for (ord, others) in other_versions.iter().enumerate() {
-            for other in others.iter().filter_map(|id| tables.by_id.get(id).copied()) {
+            for other in others.iter().filter_map(|id| by_id.get(id).copied()) {
                 versions[ord].push(other);
                 versions[other as usize].push(ord as u32);
             }
@@ -356,8 +361,20 @@ impl TablesBuilder {
         tables.terms = terms;
         tables.term_stories = final_df;
         tables.reindex();
+        // built on the way: kept rather than built again at first use
+        tables.by_id = OnceLock::from(by_id);
+        tables.by_key = OnceLock::from(by_key);
         tables
     }
+}
+
+/// Each name's position in `items`.
+fn positions<T>(items: &[T], name: impl Fn(&T) -> &str) -> HashMap<String, u32> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (name(item).to_string(), i as u32))
+        .collect()
 }
 
 /// TF-IDF weights of term counts, the top [`VECTOR_TERMS`] kept, L2-normalised, ids ascending.

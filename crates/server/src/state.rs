@@ -113,6 +113,7 @@ impl AppState {
         limits: Limits,
     ) -> storyline_index::Result<AppState> {
         let index = StoryIndex::open(path)?;
+        index.tables().build_lookups();
         let engine = Engine::new(Arc::clone(index.tables()));
         Ok(AppState {
             live: Arc::new(RwLock::new(Live { index, engine })),
