@@ -5,8 +5,13 @@
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
 
 use crate::{Result, StoryError};
+
+/// How often what has been written so far is synced while a file is being written.
+const SYNC_EVERY: Duration = Duration::from_millis(25);
 
 /// Writes a file atomically with `write`, which receives a buffered writer.
 pub fn write_atomically<F>(path: &Path, write: F) -> Result<()>
@@ -37,12 +42,24 @@ where
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(io)?;
-    {
-        let mut out = BufWriter::new(tmp.as_file());
-        write(&mut out).map_err(io)?;
-        out.flush().map_err(io)?;
-    }
-    tmp.as_file().sync_all().map_err(io)?;
+    let file = tmp.as_file();
+    std::thread::scope(|scope| {
+        // what is written reaches the disk while the rest is being written, so the sync
+        // before the rename waits for the last part only
+        let (finished, stop) = std::sync::mpsc::channel::<()>();
+        scope.spawn(move || {
+            while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(SYNC_EVERY) {
+                // an error here shows again in the final sync, which reports it
+                let _ = file.sync_data();
+            }
+        });
+        let mut out = BufWriter::new(file);
+        let written = write(&mut out).and_then(|()| out.flush());
+        drop(finished);
+        written
+    })
+    .map_err(io)?;
+    file.sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
 }
