@@ -309,6 +309,49 @@ fn packed_cosine(a: &[(u32, f32)], b: &PackedVector) -> f32 {
     cosine(a, b)
 }
 
+/// One side of many cosines, laid out so that finding a term in it is a comparison with all
+/// its terms at once (which the compiler turns into a few vector instructions), not a merge.
+struct Probe<'a> {
+    terms: [u32; VECTOR_TERMS],
+    weights: [f32; VECTOR_TERMS],
+    /// the vector, when it is too long for the arrays
+    long: Option<&'a [(u32, f32)]>,
+}
+
+impl<'a> Probe<'a> {
+    fn new(vector: &'a [(u32, f32)]) -> Probe<'a> {
+        let mut probe = Probe {
+            terms: [PAD.0; VECTOR_TERMS],
+            weights: [0.0; VECTOR_TERMS],
+            long: (vector.len() > VECTOR_TERMS).then_some(vector),
+        };
+        for (k, &(term, weight)) in vector.iter().take(VECTOR_TERMS).enumerate() {
+            probe.terms[k] = term;
+            probe.weights[k] = weight;
+        }
+        probe
+    }
+
+    /// [`cosine`] with a packed vector: the same products, summed in the same (term) order.
+    /// Padding meets padding with weight 0 on both sides, which adds nothing.
+    fn cosine(&self, packed: &PackedVector) -> f32 {
+        if let Some(vector) = self.long {
+            return packed_cosine(vector, packed);
+        }
+        let mut dot = 0.0;
+        for &(term, weight) in packed {
+            let mut found = 0u32;
+            for (k, own) in self.terms.iter().enumerate() {
+                found |= u32::from(*own == term) << k;
+            }
+            if found != 0 {
+                dot += self.weights[found.trailing_zeros() as usize] * weight;
+            }
+        }
+        dot
+    }
+}
+
 /// A story found by text alone has relevance at most `text_weight` (a cosine is at most 1);
 /// this covers rounding.
 const TEXT_SLACK: f32 = 1.001;
@@ -506,12 +549,20 @@ impl Engine {
                 confidence: m / total,
             })
             .collect();
-        suggestions.sort_by(|a, b| {
+        let order = |a: &TagSuggestion, b: &TagSuggestion| {
             b.confidence
                 .total_cmp(&a.confidence)
                 .then_with(|| t.tags[a.tag as usize].key.cmp(&t.tags[b.tag as usize].key))
-        });
-        suggestions.truncate(limit);
+        };
+        // the first `limit` in that (total) order: selected, then sorted
+        if limit == 0 {
+            return Vec::new();
+        }
+        if limit < suggestions.len() {
+            suggestions.select_nth_unstable_by(limit - 1, order);
+            suggestions.truncate(limit);
+        }
+        suggestions.sort_by(order);
         suggestions
     }
 
@@ -686,6 +737,7 @@ impl Engine {
         } else {
             1.0
         };
+        let probe = Probe::new(&subject.vector);
         // when stories found by text alone cannot make the list (the best tag candidate's
         // relevance puts the cutoff above anything text alone can reach), only the tag
         // candidates are bounded and ranked
@@ -697,6 +749,7 @@ impl Engine {
                 settings,
                 &decay,
                 scratch,
+                &probe,
                 &pool,
                 total,
                 text_weight,
@@ -715,6 +768,7 @@ impl Engine {
                 settings,
                 &decay,
                 scratch,
+                &probe,
                 &scratch.touched,
                 total,
                 text_weight,
@@ -724,19 +778,27 @@ impl Engine {
         let take = |score: f32, ord: u32| {
             // a second report of the same event (close in time, nearly the same text) is left
             // out
-            let vector = &self.packed[ord as usize];
-            let duplicate = entries.iter().any(|&(kept, _)| {
-                (t.days[kept as usize] - t.days[ord as usize]).unsigned_abs()
-                    <= settings.duplicate_days
-                    && cosine(&self.packed[kept as usize], vector) >= settings.duplicate_similarity
-            });
+            let day = t.days[ord as usize];
+            let close: Vec<u32> = entries
+                .iter()
+                .map(|&(kept, _)| kept)
+                .filter(|&kept| {
+                    (t.days[kept as usize] - day).unsigned_abs() <= settings.duplicate_days
+                })
+                .collect();
+            let duplicate = !close.is_empty() && {
+                let probe = Probe::new(&self.packed[ord as usize]);
+                close.iter().any(|&kept| {
+                    probe.cosine(&self.packed[kept as usize]) >= settings.duplicate_similarity
+                })
+            };
             if !duplicate {
                 entries.push((ord, score));
             }
             entries.len() >= settings.limit
         };
         self.settle(
-            subject,
+            &probe,
             settings,
             candidates,
             (best_lower, best_upper),

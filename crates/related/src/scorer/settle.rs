@@ -16,7 +16,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use super::{DecayTable, Engine, Scratch, Subject, packed_cosine};
+use super::{DecayTable, Engine, Probe, Scratch, Subject};
 use crate::settings::ScorerSettings;
 
 /// A candidate of the default ranking. `relevance` is exact when it equals `upper`; otherwise
@@ -93,6 +93,7 @@ impl Engine {
         settings: &ScorerSettings,
         decay: &DecayTable,
         scratch: &Scratch,
+        probe: &Probe<'_>,
         pool: &[u32],
         total: f32,
         text_weight: f32,
@@ -110,8 +111,7 @@ impl Engine {
                 let exact = tag_part + text_weight * slot.text;
                 (exact, exact)
             } else if tag_part == 0.0 {
-                let exact = tag_part
-                    + text_weight * packed_cosine(&subject.vector, &self.packed[ord as usize]);
+                let exact = tag_part + text_weight * probe.cosine(&self.packed[ord as usize]);
                 (exact, exact)
             } else {
                 (tag_part, tag_part + text_weight)
@@ -133,9 +133,9 @@ impl Engine {
     }
 
     /// Computes the cosine of a bounded candidate.
-    fn evaluate(&self, subject: &Subject, candidate: &mut Candidate, text_weight: f32) {
+    fn evaluate(&self, probe: &Probe<'_>, candidate: &mut Candidate, text_weight: f32) {
         if !candidate.is_exact() {
-            let text = packed_cosine(&subject.vector, &self.packed[candidate.ord as usize]);
+            let text = probe.cosine(&self.packed[candidate.ord as usize]);
             candidate.relevance += text_weight * text;
             candidate.upper = candidate.relevance;
         }
@@ -143,14 +143,14 @@ impl Engine {
 
     /// The exact best relevance: candidates evaluated best upper bound first until no other
     /// can beat the best found.
-    fn exact_best(&self, subject: &Subject, candidates: &mut [Candidate], text_weight: f32) -> f32 {
+    fn exact_best(&self, probe: &Probe<'_>, candidates: &mut [Candidate], text_weight: f32) -> f32 {
         candidates.sort_unstable_by(|a, b| b.upper.total_cmp(&a.upper));
         let mut best = 0.0f32;
         for candidate in candidates.iter_mut() {
             if candidate.upper <= best {
                 break;
             }
-            self.evaluate(subject, candidate, text_weight);
+            self.evaluate(probe, candidate, text_weight);
             best = best.max(candidate.relevance);
         }
         best
@@ -161,7 +161,7 @@ impl Engine {
     /// `min_relative_score` of the best, until `take` says it has enough (returns true).
     pub(super) fn settle(
         &self,
-        subject: &Subject,
+        probe: &Probe<'_>,
         settings: &ScorerSettings,
         mut candidates: Vec<Candidate>,
         (best_lower, best_upper): (f32, f32),
@@ -172,7 +172,7 @@ impl Engine {
         let (best_lower, best_upper) = if tests::EXHAUSTIVE.with(std::cell::Cell::get) {
             // the reference: every candidate scored exactly, as before the two stages
             for candidate in candidates.iter_mut() {
-                self.evaluate(subject, candidate, text_weight);
+                self.evaluate(probe, candidate, text_weight);
             }
             let best = candidates.iter().map(|c| c.relevance).fold(0.0, f32::max);
             (best, best)
@@ -202,7 +202,7 @@ impl Engine {
                 continue;
             }
             if !candidate.is_exact() {
-                self.evaluate(subject, &mut candidate, text_weight);
+                self.evaluate(probe, &mut candidate, text_weight);
                 let queued = Queued::new(candidate, order);
                 if queue.peek().is_some_and(|top| *top > queued) {
                     queue.push(queued);
@@ -217,7 +217,7 @@ impl Engine {
                 // whether this entry is in depends on the exact best relevance
                 let mut rest: Vec<Candidate> = queue.iter().map(|q| q.candidate).collect();
                 let best = self
-                    .exact_best(subject, &mut rest, text_weight)
+                    .exact_best(probe, &mut rest, text_weight)
                     .max(best_popped);
                 (cut, sure, best_exact) = (best * share, best * share, true);
                 if candidate.relevance < cut {
