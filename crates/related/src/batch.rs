@@ -81,14 +81,14 @@ const BLOCK: u32 = 64;
 pub fn jsonl_line(engine: &Engine, ord: u32, ranking: &Ranking, buf: &mut Vec<u8>) {
     let t = engine.tables();
     buf.extend_from_slice(b"{\"id\":");
-    json(buf, t.ids[ord as usize].as_str());
+    json_str(buf, &t.ids[ord as usize]);
     buf.extend_from_slice(b",\"related\":[");
     for (i, &(related, score)) in ranking.entries.iter().enumerate() {
         if i > 0 {
             buf.push(b',');
         }
         buf.extend_from_slice(b"{\"id\":");
-        json(buf, t.ids[related as usize].as_str());
+        json_str(buf, &t.ids[related as usize]);
         buf.extend_from_slice(b",\"score\":");
         json(buf, score);
         buf.extend_from_slice(b",\"shared_tags\":[");
@@ -96,11 +96,26 @@ pub fn jsonl_line(engine: &Engine, ord: u32, ranking: &Ranking, buf: &mut Vec<u8
             if j > 0 {
                 buf.push(b',');
             }
-            json(buf, t.tags[tag as usize].display.as_str());
+            json_str(buf, &t.tags[tag as usize].display);
         }
         buf.extend_from_slice(b"]}");
     }
     buf.extend_from_slice(b"]}\n");
+}
+
+/// Appends a string as serde_json writes it. Most ids need no escaping (no quote, backslash or
+/// control character): they are copied as they are, found so by a scan without branches.
+fn json_str(buf: &mut Vec<u8>, text: &str) {
+    let escape = text.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if escape {
+        json(buf, text);
+    } else {
+        buf.push(b'"');
+        buf.extend_from_slice(text.as_bytes());
+        buf.push(b'"');
+    }
 }
 
 /// Appends a string or number as serde_json writes it (its escaping, its number format).
@@ -145,7 +160,7 @@ pub fn write_jsonl(
                     .map(|block| {
                         let from = start + block * BLOCK;
                         let to = end.min(from + BLOCK);
-                        let mut buf = Vec::with_capacity(BLOCK as usize * 1024);
+                        let mut buf = Vec::with_capacity(BLOCK as usize * 2048);
                         let mut tally = Tally::default();
                         for ord in from..to {
                             let ranking = engine.rank(&engine.subject(ord), settings, order);
