@@ -163,11 +163,51 @@ struct Slot {
 struct Scratch {
     slots: Vec<Slot>,
     epoch: u32,
-    touched: Vec<u32>,
+    touched: OrdList,
     /// the touched stories that share a (weighted) tag with the subject
     tag_touched: Vec<u32>,
     /// the stories with tags the text pass touched
-    text_tagged: Vec<u32>,
+    text_tagged: OrdList,
+}
+
+/// A list of ordinals that can be appended to without a branch: room is made before a run of
+/// appends, and each writes its slot and moves the end by 0 or 1.
+#[derive(Debug, Default)]
+struct OrdList {
+    buf: Vec<u32>,
+    len: usize,
+}
+
+impl OrdList {
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Room for `more` appends.
+    fn reserve(&mut self, more: usize) {
+        if self.buf.len() < self.len + more {
+            self.buf.resize(self.len + more, 0);
+        }
+    }
+
+    /// Appends `ord` when `keep` (room must have been made).
+    fn push_if(&mut self, ord: u32, keep: bool) {
+        self.buf[self.len] = ord;
+        self.len += usize::from(keep);
+    }
+
+    fn push(&mut self, ord: u32) {
+        self.reserve(1);
+        self.push_if(ord, true);
+    }
+}
+
+impl std::ops::Deref for OrdList {
+    type Target = [u32];
+
+    fn deref(&self) -> &[u32] {
+        &self.buf[..self.len]
+    }
 }
 
 impl Scratch {
@@ -175,9 +215,9 @@ impl Scratch {
         Scratch {
             slots: Vec::new(),
             epoch: 0,
-            touched: Vec::new(),
+            touched: OrdList::default(),
             tag_touched: Vec::new(),
-            text_tagged: Vec::new(),
+            text_tagged: OrdList::default(),
         }
     }
 
@@ -487,17 +527,34 @@ impl Engine {
     /// Accumulates exact text dot products with the subject over each of its terms' postings
     /// (the part of each list nearest in time).
     fn text_pass(&self, subject: &Subject, settings: &ScorerSettings, scratch: &mut Scratch) {
+        let epoch = scratch.epoch;
         for (term, weight) in &subject.vector {
-            for posting in self
+            let postings = self
                 .text_postings
-                .near(*term, subject.day, settings.text_candidates)
-            {
+                .near(*term, subject.day, settings.text_candidates);
+            scratch.touched.reserve(postings.len());
+            scratch.text_tagged.reserve(postings.len());
+            // whether a story is met for the first time is data, not a branch: about half
+            // are, in no predictable order
+            for posting in postings {
                 let ord = posting.ord & !TAGGED;
-                let fresh = scratch.slots[ord as usize].stamp != scratch.epoch;
-                scratch.touch(ord, posting.day).text += weight * posting.weight;
-                if fresh && posting.ord & TAGGED != 0 {
-                    scratch.text_tagged.push(ord);
-                }
+                let slot = &mut scratch.slots[ord as usize];
+                let fresh = slot.stamp != epoch;
+                let (tag, text) = if fresh {
+                    (0.0, 0.0)
+                } else {
+                    (slot.tag, slot.text)
+                };
+                *slot = Slot {
+                    stamp: epoch,
+                    day: posting.day,
+                    tag,
+                    text: text + weight * posting.weight,
+                };
+                scratch.touched.push_if(ord, fresh);
+                scratch
+                    .text_tagged
+                    .push_if(ord, fresh && posting.ord & TAGGED != 0);
             }
         }
     }
@@ -514,7 +571,7 @@ impl Engine {
         let t = &self.tables;
         let admit = self.admissible(subject, settings);
         let mut neighbours: Vec<(f32, u32)> = Vec::with_capacity(scratch.text_tagged.len());
-        for &ord in &scratch.text_tagged {
+        for &ord in scratch.text_tagged.iter() {
             let slot = &scratch.slots[ord as usize];
             if slot.text > 0.0 && admit.check(ord, slot.day) {
                 neighbours.push((slot.text * decay.factor(slot.day - subject.day), ord));
