@@ -286,14 +286,17 @@ pub fn this_binary() -> Result<PathBuf> {
     std::env::current_exe().context("this binary's path")
 }
 
-/// Runs this binary with `args` `PROCESS_RUNS` times; the median wall time in seconds.
-fn storyline_process(args: &[&std::ffi::OsStr]) -> Result<f64> {
+/// Runs this binary `PROCESS_RUNS` times with the arguments `args` gives for each run; the
+/// median wall time in seconds. Each run writes to its own new path, as each Hugo build writes
+/// into a new folder: replacing the previous run's output would time its deletion too.
+fn storyline_process(args: impl Fn(usize) -> Vec<std::ffi::OsString>) -> Result<f64> {
     let exe = this_binary()?;
     let mut runs = Vec::with_capacity(PROCESS_RUNS);
-    for _ in 0..PROCESS_RUNS {
+    for run in 0..PROCESS_RUNS {
+        let args = args(run);
         let started = Instant::now();
         let output = Command::new(&exe)
-            .args(args)
+            .args(&args)
             .output()
             .with_context(|| format!("running {}", exe.display()))?;
         runs.push(started.elapsed().as_secs_f64());
@@ -330,23 +333,25 @@ fn hugo(corpus: &Corpus<'_>, row: &BenchRow, stories: &Path, report: &mut PeerRe
         Ok(m) => m,
         Err(e) => return report.skip(peer, format!("{e:#}")),
     };
-    let out = corpus.work.join("related.jsonl");
-    let fresh = corpus.work.join("index");
-    let batch = storyline_process(&[
-        "batch".as_ref(),
-        "--quiet".as_ref(),
-        "--index".as_ref(),
-        corpus.index_path.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ]);
-    let index = storyline_process(&[
-        "index".as_ref(),
-        "--quiet".as_ref(),
-        stories.as_os_str(),
-        "--index".as_ref(),
-        fresh.as_os_str(),
-    ]);
+    let batch = storyline_process(|run| {
+        vec![
+            "batch".into(),
+            "--quiet".into(),
+            "--index".into(),
+            corpus.index_path.into(),
+            "--out".into(),
+            corpus.work.join(format!("related-{run}.jsonl")).into(),
+        ]
+    });
+    let index = storyline_process(|run| {
+        vec![
+            "index".into(),
+            "--quiet".into(),
+            stories.into(),
+            "--index".into(),
+            corpus.work.join(format!("index-{run}")).into(),
+        ]
+    });
     let (batch, index) = match (batch, index) {
         (Ok(b), Ok(i)) => (b, i),
         (Err(e), _) | (_, Err(e)) => {
