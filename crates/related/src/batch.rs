@@ -403,4 +403,104 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        for text in [
+            "news/2017/12/4/thomas-fire",
+            "",
+            "quote \" and backslash \\",
+            "tab\tnew line\ncontrol \u{1}\u{1f} delete \u{7f}",
+            "中文 標籤 and é",
+            "emoji 🔥",
+        ] {
+            let mut fast = Vec::new();
+            json_str(&mut fast, text);
+            assert_eq!(fast, serde_json::to_vec(text).unwrap(), "{text:?}");
+        }
+    }
+
+    /// A sink that accepts `room` bytes, then fails.
+    struct Full {
+        room: usize,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if buf.len() > self.room {
+                return Err(std::io::Error::other("disk full"));
+            }
+            self.room -= buf.len();
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn engine(stories: usize) -> Engine {
+        let stories =
+            storyline_synth::generate(&storyline_synth::SynthConfig::new(stories, 5, Language::En));
+        let tables = storyline_index::Tables::build(&stories, &TagNormalizer::new(), 1);
+        Engine::new(std::sync::Arc::new(tables))
+    }
+
+    #[test]
+    fn jsonl_batch_writes_every_list_in_order_and_stops_at_a_write_error() {
+        let engine = engine(3_000);
+        let settings = ScorerSettings::default();
+        let mut out = Vec::new();
+        let tally = write_jsonl(
+            &engine,
+            &settings,
+            RankOrder::Default,
+            0..3_000,
+            500,
+            &|| {},
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!((tally.lists, lines.len()), (3_000, 3_000));
+        let t = engine.tables();
+        for (ord, line) in lines.iter().enumerate() {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(value["id"], t.ids[ord].as_str(), "line {ord} out of order");
+        }
+        let empty = lines
+            .iter()
+            .filter(|l| l.ends_with("\"related\":[]}"))
+            .count();
+        assert_eq!(tally.empty, empty);
+        // the same lists as the engine's own, one by one
+        let third: serde_json::Value = serde_json::from_str(lines[3]).unwrap();
+        let ranked = engine.rank(&engine.subject(3), &settings, RankOrder::Default);
+        let ids: Vec<&str> = ranked
+            .entries
+            .iter()
+            .map(|(ord, _)| t.ids[*ord as usize].as_str())
+            .collect();
+        let written: Vec<&str> = third["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(written, ids);
+
+        // a sink that fills up: the error comes back (the workers stop; nothing hangs)
+        let err = write_jsonl(
+            &engine,
+            &settings,
+            RankOrder::Default,
+            0..3_000,
+            500,
+            &|| {},
+            &mut Full { room: 100_000 },
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "disk full");
+    }
 }
