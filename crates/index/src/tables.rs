@@ -334,12 +334,24 @@ impl TablesBuilder {
             let best = counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
             entry.display = best.map(|(s, _)| s.clone()).unwrap_or_default();
         }
-        let by_id = positions(&tables.ids, |id| id);
         let mut versions: Vec<Vec<u32>> = vec![Vec::new(); n];
-        for (ord, others) in other_versions.iter().enumerate() {
-            for other in others.iter().filter_map(|id| by_id.get(id).copied()) {
-                versions[ord].push(other);
-                versions[other as usize].push(ord as u32);
+        if other_versions.iter().any(|others| !others.is_empty()) {
+            // borrowed ids, dropped right after: at the build's peak, a map of owned ids
+            // would cost as much memory again as the ids themselves
+            let by_id: HashMap<&str, u32> = tables
+                .ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.as_str(), i as u32))
+                .collect();
+            for (ord, others) in other_versions.iter().enumerate() {
+                for other in others
+                    .iter()
+                    .filter_map(|id| by_id.get(id.as_str()).copied())
+                {
+                    versions[ord].push(other);
+                    versions[other as usize].push(ord as u32);
+                }
             }
         }
         drop(other_versions);
@@ -363,7 +375,6 @@ impl TablesBuilder {
         tables.term_stories = final_df;
         tables.reindex();
         // built on the way: kept rather than built again at first use
-        tables.by_id = Lookup(OnceLock::from(by_id));
         tables.by_key = Lookup(OnceLock::from(by_key));
         tables
     }
