@@ -294,6 +294,9 @@ fn storyline_process(args: impl Fn(usize) -> Vec<std::ffi::OsString>) -> Result<
     let mut runs = Vec::with_capacity(PROCESS_RUNS);
     for run in 0..PROCESS_RUNS {
         let args = args(run);
+        // the peer's builds leave their output unwritten in the page cache (Hugo does not sync):
+        // flushed first, so this run's own sync does not wait behind it
+        let _ = Command::new("sync").status();
         let started = Instant::now();
         let output = Command::new(&exe)
             .args(&args)
