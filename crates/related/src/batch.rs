@@ -450,17 +450,19 @@ mod tests {
     fn jsonl_batch_writes_every_list_in_order_and_stops_at_a_write_error() {
         let engine = engine(3_000);
         let settings = ScorerSettings::default();
+        let batch = |out: &mut dyn Write| {
+            write_jsonl(
+                &engine,
+                &settings,
+                RankOrder::Default,
+                0..3_000,
+                500,
+                &|| {},
+                out,
+            )
+        };
         let mut out = Vec::new();
-        let tally = write_jsonl(
-            &engine,
-            &settings,
-            RankOrder::Default,
-            0..3_000,
-            500,
-            &|| {},
-            &mut out,
-        )
-        .unwrap();
+        let tally = batch(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!((tally.lists, lines.len()), (3_000, 3_000));
@@ -491,16 +493,7 @@ mod tests {
         assert_eq!(written, ids);
 
         // a sink that fills up: the error comes back (the workers stop; nothing hangs)
-        let err = write_jsonl(
-            &engine,
-            &settings,
-            RankOrder::Default,
-            0..3_000,
-            500,
-            &|| {},
-            &mut Full { room: 100_000 },
-        )
-        .unwrap_err();
+        let err = batch(&mut Full { room: 100_000 }).unwrap_err();
         assert_eq!(err.to_string(), "disk full");
     }
 }

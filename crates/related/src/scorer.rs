@@ -344,11 +344,6 @@ fn pack(vector: &TextVector) -> PackedVector {
     packed
 }
 
-/// [`cosine`] of a vector and a packed one (its padding adds nothing).
-fn packed_cosine(a: &[(u32, f32)], b: &PackedVector) -> f32 {
-    cosine(a, b)
-}
-
 /// One side of many cosines, laid out so that finding a term in it is a comparison with all
 /// its terms at once (which the compiler turns into a few vector instructions), not a merge.
 struct Probe<'a> {
@@ -376,7 +371,8 @@ impl<'a> Probe<'a> {
     /// Padding meets padding with weight 0 on both sides, which adds nothing.
     fn cosine(&self, packed: &PackedVector) -> f32 {
         if let Some(vector) = self.long {
-            return packed_cosine(vector, packed);
+            // its padding adds nothing
+            return cosine(vector, packed);
         }
         let mut dot = 0.0;
         for &(term, weight) in packed {
@@ -800,18 +796,16 @@ impl Engine {
         // candidates are bounded and ranked
         let mut found = None;
         if total > 0.0 {
-            let pool = std::mem::take(&mut scratch.tag_touched);
             let tag_only = self.candidates(
                 subject,
                 settings,
                 &decay,
                 scratch,
                 &probe,
-                &pool,
+                &scratch.tag_touched,
                 total,
                 text_weight,
             );
-            scratch.tag_touched = pool;
             found = Some(tag_only).filter(|(c, best_lower, _)| {
                 !c.is_empty() && text_weight * TEXT_SLACK < settings.min_relative_score * best_lower
             });
@@ -836,19 +830,14 @@ impl Engine {
             // a second report of the same event (close in time, nearly the same text) is left
             // out
             let day = t.days[ord as usize];
-            let close: Vec<u32> = entries
-                .iter()
-                .map(|&(kept, _)| kept)
-                .filter(|&kept| {
-                    (t.days[kept as usize] - day).unsigned_abs() <= settings.duplicate_days
-                })
-                .collect();
-            let duplicate = !close.is_empty() && {
-                let probe = Probe::new(&self.packed[ord as usize]);
-                close.iter().any(|&kept| {
-                    probe.cosine(&self.packed[kept as usize]) >= settings.duplicate_similarity
-                })
-            };
+            let mut probe = None;
+            let duplicate = entries.iter().any(|&(kept, _)| {
+                (t.days[kept as usize] - day).unsigned_abs() <= settings.duplicate_days
+                    && probe
+                        .get_or_insert_with(|| Probe::new(&self.packed[ord as usize]))
+                        .cosine(&self.packed[kept as usize])
+                        >= settings.duplicate_similarity
+            });
             if !duplicate {
                 entries.push((ord, score));
             }

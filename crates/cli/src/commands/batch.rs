@@ -12,7 +12,7 @@ use storyline_index::StoryIndex;
 use storyline_related::batch::{
     PagesReport, PagesTarget, Shard, Tally, generate, write_jsonl, write_pages,
 };
-use storyline_related::{Engine, RankOrder, RelatedItem};
+use storyline_related::{Engine, RankOrder};
 use storyline_story::write_atomically;
 
 use super::index::DEFAULT_INDEX;
@@ -80,12 +80,6 @@ struct BatchSummary {
     pages: Option<PagesReport>,
 }
 
-/// Adds `lists` to the (lists, empty lists) counts.
-fn tally(counts: &mut (usize, usize), lists: &[(u32, Vec<RelatedItem>)]) {
-    counts.0 += lists.len();
-    counts.1 += lists.iter().filter(|(_, items)| items.is_empty()).count();
-}
-
 /// Runs `storyline batch`.
 pub fn run(args: BatchArgs) -> Result<ExitCode> {
     let started = Instant::now();
@@ -96,13 +90,13 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
     let range = args.shard.map_or(0..total as u32, |s| s.range(total));
     let bar = progress::bar(range.len() as u64, "stories", args.quiet);
     bar.set_message("related");
-    let mut counts = (0usize, 0usize); // lists, empty lists
+    let mut counts = Tally::default();
     let pages = match args.write {
         WriteTo::Jsonl => {
             // lists are computed and written a slice at a time, so memory does not grow with
             // the archive
             let mut write = |w: &mut dyn std::io::Write| {
-                let Tally { lists, empty } = write_jsonl(
+                counts = write_jsonl(
                     &engine,
                     &settings,
                     args.order,
@@ -111,7 +105,6 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
                     &|| bar.inc(1),
                     w,
                 )?;
-                counts = (lists, empty);
                 Ok(())
             };
             match &args.out {
@@ -135,7 +128,10 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
             }
             let lists = generate(&engine, &settings, args.order, range, &|| bar.inc(1));
             bar.finish_and_clear();
-            tally(&mut counts, &lists);
+            counts = Tally {
+                lists: lists.len(),
+                empty: lists.iter().filter(|(_, items)| items.is_empty()).count(),
+            };
             let stories = index.all_stories()?;
             let target = PagesTarget {
                 archive,
@@ -154,10 +150,10 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
     let seconds = started.elapsed().as_secs_f64();
     let summary = BatchSummary {
         stories: total,
-        lists: counts.0,
-        empty_lists: counts.1,
+        lists: counts.lists,
+        empty_lists: counts.empty,
         seconds,
-        stories_per_second: counts.0 as f64 / seconds.max(1e-9),
+        stories_per_second: counts.lists as f64 / seconds.max(1e-9),
         pages,
     };
     let to_stdout = args.write == WriteTo::Jsonl && args.out.is_none();
