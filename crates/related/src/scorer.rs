@@ -26,9 +26,11 @@ use storyline_story::Language;
 
 use crate::settings::ScorerSettings;
 
+mod frontier;
 mod postings;
 mod settle;
 
+use frontier::{Bound, Frontier};
 use postings::{TAGGED, TextPostings};
 
 /// The ranking to produce.
@@ -260,23 +262,42 @@ thread_local! {
 struct DecayTable {
     decay: crate::settings::DateDecay,
     factors: Vec<f32>,
+    /// `ceilings[d]`: the greatest factor at `d` days or more within the table, so a bound
+    /// holds whatever the curve's rounding does
+    ceilings: Vec<f32>,
 }
 
 impl DecayTable {
     const DAYS: usize = 40_000;
 
     fn new(decay: crate::settings::DateDecay) -> DecayTable {
+        let factors: Vec<f32> = (0..Self::DAYS as i32).map(|d| decay.factor(d)).collect();
+        let mut ceilings = factors.clone();
+        for d in (0..Self::DAYS - 1).rev() {
+            ceilings[d] = ceilings[d].max(ceilings[d + 1]);
+        }
         DecayTable {
             decay,
-            factors: (0..Self::DAYS as i32).map(|d| decay.factor(d)).collect(),
+            factors,
+            ceilings,
         }
     }
 
+    /// The greatest factor of any story `days` or more apart.
+    fn ceiling(&self, days: u32) -> f32 {
+        self.ceilings
+            .get(days as usize)
+            .copied()
+            .unwrap_or(self.ceilings[Self::DAYS - 1])
+    }
+
+    /// The factor for stories `days` apart. Beyond the table (over a century) the curve is
+    /// held at most at the table's last ceiling, so [`DecayTable::ceiling`] bounds it too.
     fn factor(&self, days: i32) -> f32 {
         self.factors
             .get(days.unsigned_abs() as usize)
             .copied()
-            .unwrap_or_else(|| self.decay.factor(days))
+            .unwrap_or_else(|| self.decay.factor(days).min(self.ceilings[Self::DAYS - 1]))
     }
 }
 
@@ -422,16 +443,42 @@ fn list_order(days: &[i32]) -> Vec<u32> {
     order
 }
 
-/// The slice of a date-sorted posting list nearest to `day`, at most `window` long.
-fn near<T>(postings: &[T], day_of: impl Fn(&T) -> i32, day: i32, window: usize) -> &[T] {
-    if window == 0 || postings.len() <= window {
-        return postings;
+/// The tag candidates a list has not seen yet, for [`Engine::settle`]: the rest of its
+/// [`Frontier`], bounded as [`Engine::candidates`] bounds them.
+struct TagSource<'a> {
+    engine: &'a Engine,
+    frontier: Frontier<'a>,
+    scratch: &'a mut Scratch,
+    subject: &'a Subject,
+    settings: &'a ScorerSettings,
+    decay: &'a DecayTable,
+    probe: &'a Probe<'a>,
+    total: f32,
+    text_weight: f32,
+}
+
+impl settle::Source for TagSource<'_> {
+    fn more(&mut self, out: &mut Vec<settle::Candidate>) -> Option<(f32, f32)> {
+        let from = self.scratch.tag_touched.len();
+        if !self.frontier.advance(self.decay, self.scratch, false) {
+            return None;
+        }
+        Some(self.engine.candidates(
+            self.subject,
+            self.settings,
+            self.decay,
+            self.scratch,
+            self.probe,
+            &self.scratch.tag_touched[from..],
+            self.total,
+            self.text_weight,
+            out,
+        ))
     }
-    let center = postings.partition_point(|p| day_of(p) < day);
-    let start = center
-        .saturating_sub(window / 2)
-        .min(postings.len() - window);
-    &postings[start..start + window]
+
+    fn bound(&self) -> Option<Bound> {
+        self.frontier.bound(self.decay, self.total, self.text_weight)
+    }
 }
 
 impl Engine {
@@ -770,61 +817,50 @@ impl Engine {
             (own, false)
         };
         let total: f32 = tags.iter().map(|(_, w)| w).sum();
-        for (tag, weight) in &tags {
-            for &ord in near(
-                &t.postings[*tag as usize],
-                |o| t.days[*o as usize],
-                subject.day,
-                settings.scan_window,
-            ) {
-                let slot = scratch.touch(ord, t.days[ord as usize]);
-                let first = slot.tag == 0.0;
-                slot.tag += weight;
-                if first && slot.tag > 0.0 {
-                    scratch.tag_touched.push(ord);
-                }
-            }
-        }
         let text_weight = if total > 0.0 {
             settings.text_weight.clamp(0.0, 1.0)
         } else {
             1.0
         };
         let probe = Probe::new(&subject.vector);
-        // when stories found by text alone cannot make the list (the best tag candidate's
-        // relevance puts the cutoff above anything text alone can reach), only the tag
-        // candidates are bounded and ranked
-        let mut found = None;
+        #[cfg(test)]
+        let whole = settle::tests::EXHAUSTIVE.with(std::cell::Cell::get);
+        #[cfg(not(test))]
+        let whole = false;
+        let mut frontier = Frontier::new(t, &tags, subject.day, settings.scan_window);
+        // the tag candidates, nearest in time first, until those seen show that stories found
+        // by text alone cannot make the list (the best one's relevance puts the cutoff above
+        // anything text alone reaches): then only tag candidates are ranked, and their story
+        // lines are read only as far as the list needs
+        let mut tag_only = None;
         if total > 0.0 {
-            let tag_only = self.candidates(
-                subject,
-                settings,
-                &decay,
-                scratch,
-                &probe,
-                &scratch.tag_touched,
-                total,
-                text_weight,
-            );
-            found = Some(tag_only).filter(|(c, best_lower, _)| {
-                !c.is_empty() && text_weight * TEXT_SLACK < settings.min_relative_score * best_lower
-            });
+            let mut seen = Vec::new();
+            let (mut best_lower, mut best_upper) = (0.0f32, 0.0f32);
+            loop {
+                let from = scratch.tag_touched.len();
+                if !frontier.advance(&decay, scratch, whole) {
+                    break;
+                }
+                let (lower, upper) = self.candidates(
+                    subject,
+                    settings,
+                    &decay,
+                    scratch,
+                    &probe,
+                    &scratch.tag_touched[from..],
+                    total,
+                    text_weight,
+                    &mut seen,
+                );
+                (best_lower, best_upper) = (best_lower.max(lower), best_upper.max(upper));
+                if !seen.is_empty()
+                    && text_weight * TEXT_SLACK < settings.min_relative_score * best_lower
+                {
+                    tag_only = Some((seen, best_lower, best_upper));
+                    break;
+                }
+            }
         }
-        if found.is_none() && text_later {
-            self.text_pass(subject, settings, scratch);
-        }
-        let (candidates, best_lower, best_upper) = found.unwrap_or_else(|| {
-            self.candidates(
-                subject,
-                settings,
-                &decay,
-                scratch,
-                &probe,
-                &scratch.touched,
-                total,
-                text_weight,
-            )
-        });
         let mut entries: Vec<(u32, f32)> = Vec::with_capacity(settings.limit);
         let take = |score: f32, ord: u32| {
             // a second report of the same event (close in time, nearly the same text) is left
@@ -843,14 +879,57 @@ impl Engine {
             }
             entries.len() >= settings.limit
         };
-        self.settle(
-            &probe,
-            settings,
-            candidates,
-            (best_lower, best_upper),
-            text_weight,
-            take,
-        );
+        match tag_only {
+            Some((candidates, best_lower, best_upper)) => {
+                let mut rest = TagSource {
+                    engine: self,
+                    frontier,
+                    scratch,
+                    subject,
+                    settings,
+                    decay: &decay,
+                    probe: &probe,
+                    total,
+                    text_weight,
+                };
+                self.settle(
+                    &probe,
+                    settings,
+                    candidates,
+                    (best_lower, best_upper),
+                    text_weight,
+                    &mut rest,
+                    take,
+                );
+            }
+            None => {
+                // every tag posting has been visited: text candidates join them
+                if text_later {
+                    self.text_pass(subject, settings, scratch);
+                }
+                let mut candidates = Vec::new();
+                let bests = self.candidates(
+                    subject,
+                    settings,
+                    &decay,
+                    scratch,
+                    &probe,
+                    &scratch.touched,
+                    total,
+                    text_weight,
+                    &mut candidates,
+                );
+                self.settle(
+                    &probe,
+                    settings,
+                    candidates,
+                    bests,
+                    text_weight,
+                    &mut settle::Given,
+                    take,
+                );
+            }
+        }
         Ranking {
             entries,
             tags,

@@ -16,6 +16,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+use super::frontier::Bound;
 use super::{DecayTable, Engine, Probe, Scratch, Subject};
 use crate::settings::ScorerSettings;
 
@@ -84,8 +85,8 @@ impl PartialEq for Queued {
 impl Eq for Queued {}
 
 impl Engine {
-    /// The admissible candidates among `pool` (ordinals touched in `scratch`), bounded, with
-    /// the best lower and upper bound of their relevance.
+    /// Appends the admissible candidates among `pool` (ordinals touched in `scratch`),
+    /// bounded, to `out`, and returns the best lower and upper bound of their relevance.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn candidates(
         &self,
@@ -97,9 +98,10 @@ impl Engine {
         pool: &[u32],
         total: f32,
         text_weight: f32,
-    ) -> (Vec<Candidate>, f32, f32) {
+        out: &mut Vec<Candidate>,
+    ) -> (f32, f32) {
         let admit = self.admissible(subject, settings);
-        let mut out = Vec::with_capacity(pool.len());
+        out.reserve(pool.len());
         let (mut best_lower, mut best_upper) = (0.0f32, 0.0f32);
         for &ord in pool {
             let slot = scratch.slots[ord as usize];
@@ -129,7 +131,7 @@ impl Engine {
                 });
             }
         }
-        (out, best_lower, best_upper)
+        (best_lower, best_upper)
     }
 
     /// Computes the cosine of a bounded candidate.
@@ -159,31 +161,39 @@ impl Engine {
     /// Hands `take` the list's (score, ord) entries in order, before same-event collapse:
     /// the top `limit · 3 + 8` candidates by score among those whose relevance reaches
     /// `min_relative_score` of the best, until `take` says it has enough (returns true).
+    /// `candidates` are the ones known at the start; `source` gives the rest when asked, and
+    /// is asked only while a candidate it has not given could be the next entry, or when the
+    /// exact best relevance is needed.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn settle(
         &self,
         probe: &Probe<'_>,
         settings: &ScorerSettings,
         mut candidates: Vec<Candidate>,
-        (best_lower, best_upper): (f32, f32),
+        (mut best_lower, mut best_upper): (f32, f32),
         text_weight: f32,
+        source: &mut dyn Source,
         mut take: impl FnMut(f32, u32) -> bool,
     ) {
         #[cfg(test)]
-        let (best_lower, best_upper) = if tests::EXHAUSTIVE.with(std::cell::Cell::get) {
-            // the reference: every candidate scored exactly, as before the two stages
+        if tests::EXHAUSTIVE.with(std::cell::Cell::get) {
+            // the reference: every candidate given and scored exactly, as before the two stages
+            while let Some((lower, upper)) = source.more(&mut candidates) {
+                (best_lower, best_upper) = (best_lower.max(lower), best_upper.max(upper));
+            }
             for candidate in candidates.iter_mut() {
                 self.evaluate(probe, candidate, text_weight);
             }
             let best = candidates.iter().map(|c| c.relevance).fold(0.0, f32::max);
-            (best, best)
-        } else {
-            (best_lower, best_upper)
-        };
+            (best_lower, best_upper) = (best, best);
+        }
         let keep = settings.limit * 3 + 8;
         let share = settings.min_relative_score;
+        let mut unseen = source.bound();
         // below `cut` an entry is out whatever the best turns out to be; at or above `sure` it
-        // is in whatever the best turns out to be
-        let (mut cut, mut sure) = (best_lower * share, best_upper * share);
+        // is in whatever the best turns out to be (candidates not yet given included)
+        let mut cut = best_lower * share;
+        let mut sure = best_upper.max(unseen.map_or(0.0, |b| b.relevance)) * share;
         let mut best_exact = false;
         candidates.retain(|c| c.upper >= cut);
         let order = &self.list_order;
@@ -191,10 +201,45 @@ impl Engine {
             .into_iter()
             .map(|c| Queued::new(c, order))
             .collect();
+        let mut given = Vec::new();
+        // takes the source's next candidates into the queue; false when it has none left
+        let mut refill = |queue: &mut BinaryHeap<Queued>,
+                          cut: &mut f32,
+                          sure: &mut f32,
+                          unseen: &mut Option<Bound>,
+                          best_exact: bool| {
+            given.clear();
+            let Some((lower, upper)) = source.more(&mut given) else {
+                *unseen = None;
+                return false;
+            };
+            (best_lower, best_upper) = (best_lower.max(lower), best_upper.max(upper));
+            *unseen = source.bound();
+            if !best_exact {
+                *cut = best_lower * share;
+                *sure = best_upper.max(unseen.map_or(0.0, |b| b.relevance)) * share;
+            }
+            queue.extend(
+                given
+                    .iter()
+                    .filter(|c| c.upper >= *cut)
+                    .map(|&c| Queued::new(c, order)),
+            );
+            true
+        };
+        // whether a candidate not yet given could come before `queued`
+        let outdone = |queued: &Queued, unseen: Option<Bound>| {
+            unseen.is_some_and(|b| queued.candidate.upper_score() <= b.score)
+        };
         // the best relevance among the candidates taken out of the queue
         let mut best_popped = 0.0f32;
         let mut emitted = 0;
         while emitted < keep {
+            while unseen.is_some() && queue.peek().is_none_or(|top| outdone(top, unseen)) {
+                if !refill(&mut queue, &mut cut, &mut sure, &mut unseen, best_exact) {
+                    break;
+                }
+            }
             let Some(Queued { mut candidate, .. }) = queue.pop() else {
                 break;
             };
@@ -204,7 +249,7 @@ impl Engine {
             if !candidate.is_exact() {
                 self.evaluate(probe, &mut candidate, text_weight);
                 let queued = Queued::new(candidate, order);
-                if queue.peek().is_some_and(|top| *top > queued) {
+                if queue.peek().is_some_and(|top| *top > queued) || outdone(&queued, unseen) {
                     queue.push(queued);
                     continue;
                 }
@@ -214,7 +259,9 @@ impl Engine {
                 continue;
             }
             if !best_exact && candidate.relevance < sure {
-                // whether this entry is in depends on the exact best relevance
+                // whether this entry is in depends on the exact best relevance: every
+                // candidate is needed for it
+                while refill(&mut queue, &mut cut, &mut sure, &mut unseen, best_exact) {}
                 let mut rest: Vec<Candidate> = queue.iter().map(|q| q.candidate).collect();
                 let best = self
                     .exact_best(probe, &mut rest, text_weight)
@@ -232,8 +279,30 @@ impl Engine {
     }
 }
 
+/// Candidates [`Engine::settle`] asks for as it goes.
+pub(super) trait Source {
+    /// Appends the next candidates to `out` and returns the best lower and upper bound of
+    /// their relevance; `None` when none are left.
+    fn more(&mut self, out: &mut Vec<Candidate>) -> Option<(f32, f32)>;
+    /// What a candidate not yet given can reach; `None` when all have been given.
+    fn bound(&self) -> Option<Bound>;
+}
+
+/// A [`Source`] with nothing to give: every candidate was known at the start.
+pub(super) struct Given;
+
+impl Source for Given {
+    fn more(&mut self, _: &mut Vec<Candidate>) -> Option<(f32, f32)> {
+        None
+    }
+
+    fn bound(&self) -> Option<Bound> {
+        None
+    }
+}
+
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::cell::Cell;
     use std::sync::Arc;
 
@@ -244,7 +313,7 @@ mod tests {
 
     thread_local! {
         /// Makes `settle` score every candidate exactly: the reference the two stages must match.
-        pub(super) static EXHAUSTIVE: Cell<bool> = const { Cell::new(false) };
+        pub(in crate::scorer) static EXHAUSTIVE: Cell<bool> = const { Cell::new(false) };
     }
 
     #[test]

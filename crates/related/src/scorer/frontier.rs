@@ -1,0 +1,170 @@
+//! A list's tag candidates, nearest in time first.
+//!
+//! Each tag's posting list is scanned outward from the subject's day, in rounds that reach
+//! further each time, within the same window of the list a whole scan would take (at most
+//! `scan_window` stories around the day). A round visits, tag by tag in the tags' order,
+//! every posting within `reach` days of the subject, so after it each candidate within reach
+//! has its full tag weight, summed in the same order as a whole scan sums it. Any candidate not
+//! yet seen is further away than the nearest unvisited posting, and shares only tags whose
+//! postings are not all visited: [`Frontier::bound`] caps its score with that. The settling
+//! queue ([`Engine::settle`](super::Engine)) asks for another round only while that cap could
+//! beat its best entry, so a story line of a thousand stories is read only as far back as its
+//! list needs, not to the end of its window.
+
+use storyline_index::Tables;
+
+use super::{DecayTable, Scratch, TEXT_SLACK};
+
+/// One tag's window of postings, split at the subject's day.
+#[derive(Debug)]
+struct Cursor<'a> {
+    postings: &'a [u32],
+    /// `postings[..lo]` are still to visit, going back in time from `lo - 1`
+    lo: usize,
+    /// `postings[hi..]` are still to visit, going forward
+    hi: usize,
+    weight: f32,
+}
+
+impl Cursor<'_> {
+    fn is_done(&self) -> bool {
+        self.lo == 0 && self.hi == self.postings.len()
+    }
+}
+
+/// The best any candidate not yet seen can do.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Bound {
+    /// its score (relevance × date factor) is at most this
+    pub(super) score: f32,
+    /// its relevance is at most this
+    pub(super) relevance: f32,
+}
+
+/// The outward scan of a subject's tags (see the module).
+#[derive(Debug)]
+pub(super) struct Frontier<'a> {
+    cursors: Vec<Cursor<'a>>,
+    days: &'a [i32],
+    day: i32,
+    /// days on each side visited so far (`None` before the first round)
+    reach: Option<u32>,
+}
+
+impl<'a> Frontier<'a> {
+    /// The scan of `tags` (with their weights) around `day`, each within `window` postings.
+    pub(super) fn new(tables: &'a Tables, tags: &[(u32, f32)], day: i32, window: usize) -> Self {
+        let days = &tables.days[..];
+        let cursors = tags
+            .iter()
+            .map(|&(tag, weight)| {
+                let list = &tables.postings[tag as usize][..];
+                let center = list.partition_point(|o| days[*o as usize] < day);
+                let start = if window == 0 || list.len() <= window {
+                    0
+                } else {
+                    center.saturating_sub(window / 2).min(list.len() - window)
+                };
+                let end = if window == 0 {
+                    list.len()
+                } else {
+                    list.len().min(start + window)
+                };
+                let split = center.clamp(start, end) - start;
+                Cursor {
+                    postings: &list[start..end],
+                    lo: split,
+                    hi: split,
+                    weight,
+                }
+            })
+            .collect();
+        Frontier {
+            cursors,
+            days,
+            day,
+            reach: None,
+        }
+    }
+
+    /// Days to the nearest posting not yet visited (`None` when all are).
+    fn next_distance(&self) -> Option<u32> {
+        let mut next = None::<u32>;
+        for cursor in &self.cursors {
+            if cursor.lo > 0 {
+                let d = (self.day - self.days[cursor.postings[cursor.lo - 1] as usize]) as u32;
+                next = Some(next.map_or(d, |n| n.min(d)));
+            }
+            if cursor.hi < cursor.postings.len() {
+                let d = (self.days[cursor.postings[cursor.hi] as usize] - self.day) as u32;
+                next = Some(next.map_or(d, |n| n.min(d)));
+            }
+        }
+        next
+    }
+
+    /// What a candidate not yet seen can reach, with tag weights out of `total` and text
+    /// blended at `text_weight` (`None` when every candidate has been seen).
+    pub(super) fn bound(&self, decay: &DecayTable, total: f32, text_weight: f32) -> Option<Bound> {
+        let next = self.next_distance()?;
+        // the weights of the tags with postings left, summed in the tags' order: no
+        // candidate's tag weight (a sum of some of them, in that order) exceeds it
+        let mut left = 0.0f32;
+        for cursor in &self.cursors {
+            if !cursor.is_done() {
+                left += cursor.weight;
+            }
+        }
+        let relevance = (1.0 - text_weight) * (left / total) + text_weight * TEXT_SLACK;
+        Some(Bound {
+            score: relevance * decay.ceiling(next),
+            relevance,
+        })
+    }
+
+    /// Visits the next round of postings (all of them with `all`), adding each posting's tag
+    /// weight to its story's slot in `scratch`; stories met for the first time with weight are
+    /// appended to `scratch.tag_touched`. Returns false when nothing was left to visit.
+    pub(super) fn advance(&mut self, decay: &DecayTable, scratch: &mut Scratch, all: bool) -> bool {
+        let Some(next) = self.next_distance() else {
+            return false;
+        };
+        let reach = match self.reach {
+            _ if all => u32::MAX,
+            None => next,
+            Some(reach) => {
+                let target = next.max(reach.saturating_mul(2).saturating_add(1));
+                // once the date factor stops falling, reaching further step by step cannot
+                // lower the bound: the rest is visited at once
+                if decay.ceiling(target.saturating_add(1)) >= decay.ceiling(next) {
+                    u32::MAX
+                } else {
+                    target
+                }
+            }
+        };
+        self.reach = Some(reach);
+        let (days, day) = (self.days, self.day);
+        let within = |ord: u32| (days[ord as usize] - day).unsigned_abs() <= reach;
+        for cursor in &mut self.cursors {
+            let weight = cursor.weight;
+            let mut visit = |ord: u32| {
+                let slot = scratch.touch(ord, days[ord as usize]);
+                let first = slot.tag == 0.0;
+                slot.tag += weight;
+                if first && slot.tag > 0.0 {
+                    scratch.tag_touched.push(ord);
+                }
+            };
+            while cursor.lo > 0 && within(cursor.postings[cursor.lo - 1]) {
+                cursor.lo -= 1;
+                visit(cursor.postings[cursor.lo]);
+            }
+            while cursor.hi < cursor.postings.len() && within(cursor.postings[cursor.hi]) {
+                visit(cursor.postings[cursor.hi]);
+                cursor.hi += 1;
+            }
+        }
+        true
+    }
+}
