@@ -477,7 +477,8 @@ impl settle::Source for TagSource<'_> {
     }
 
     fn bound(&self) -> Option<Bound> {
-        self.frontier.bound(self.decay, self.total, self.text_weight)
+        self.frontier
+            .bound(self.decay, self.total, self.text_weight)
     }
 }
 

@@ -17,8 +17,11 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use super::frontier::Bound;
-use super::{DecayTable, Engine, Probe, Scratch, Subject};
+use super::{DecayTable, Engine, Probe, Scratch, Subject, VECTOR_TERMS};
 use crate::settings::ScorerSettings;
+
+/// How many bounded candidates [`Engine::settle`] evaluates at a time.
+const EVALUATE_TOGETHER: usize = 8;
 
 /// A candidate of the default ranking. `relevance` is exact when it equals `upper`; otherwise
 /// it is the lower bound (text unknown) and `upper` the upper bound.
@@ -247,6 +250,29 @@ impl Engine {
                 continue;
             }
             if !candidate.is_exact() {
+                // the next bounded candidates on top are likely to need their cosine too: they
+                // are evaluated together, so their vectors are fetched from memory at once
+                // rather than one wait after another (an early cosine changes no entry: each
+                // is still emitted only from the top of the queue)
+                let mut batch = [candidate; EVALUATE_TOGETHER];
+                let mut n = 1;
+                while n < EVALUATE_TOGETHER
+                    && queue
+                        .peek()
+                        .is_some_and(|top| !top.candidate.is_exact() && top.candidate.upper >= cut)
+                {
+                    batch[n] = queue.pop().expect("peeked").candidate;
+                    n += 1;
+                }
+                let fetched = batch[..n].iter().fold(0u32, |acc, c| {
+                    let packed = &self.packed[c.ord as usize];
+                    acc ^ packed[0].0 ^ packed[VECTOR_TERMS / 2].0
+                });
+                std::hint::black_box(fetched);
+                for other in &mut batch[1..n] {
+                    self.evaluate(probe, other, text_weight);
+                    queue.push(Queued::new(*other, order));
+                }
                 self.evaluate(probe, &mut candidate, text_weight);
                 let queued = Queued::new(candidate, order);
                 if queue.peek().is_some_and(|top| *top > queued) || outdone(&queued, unseen) {
