@@ -572,33 +572,40 @@ impl Engine {
     /// (the part of each list nearest in time).
     fn text_pass(&self, subject: &Subject, settings: &ScorerSettings, scratch: &mut Scratch) {
         let epoch = scratch.epoch;
-        for (term, weight) in &subject.vector {
-            let postings = self
-                .text_postings
-                .near(*term, subject.day, settings.text_candidates);
-            scratch.touched.reserve(postings.len());
-            scratch.text_tagged.reserve(postings.len());
-            // whether a story is met for the first time is data, not a branch: about half
-            // are, in no predictable order
-            for posting in postings {
-                let ord = posting.ord & !TAGGED;
-                let slot = &mut scratch.slots[ord as usize];
-                let fresh = slot.stamp != epoch;
-                let (tag, text) = if fresh {
-                    (0.0, 0.0)
-                } else {
-                    (slot.tag, slot.text)
-                };
-                *slot = Slot {
-                    stamp: epoch,
-                    day: posting.day,
-                    tag,
-                    text: text + weight * posting.weight,
-                };
-                scratch.touched.push_if(ord, fresh);
-                scratch
-                    .text_tagged
-                    .push_if(ord, fresh && posting.ord & TAGGED != 0);
+        let mut windows = [&[][..]; postings::LANES];
+        // a stored story's terms are one chunk: their windows are found together
+        for terms in subject.vector.chunks(postings::LANES) {
+            self.text_postings.near_each(
+                terms,
+                subject.day,
+                settings.text_candidates,
+                &mut windows,
+            );
+            for (&(_, weight), postings) in terms.iter().zip(windows) {
+                scratch.touched.reserve(postings.len());
+                scratch.text_tagged.reserve(postings.len());
+                // whether a story is met for the first time is data, not a branch: about half
+                // are, in no predictable order
+                for posting in postings {
+                    let ord = posting.ord & !TAGGED;
+                    let slot = &mut scratch.slots[ord as usize];
+                    let fresh = slot.stamp != epoch;
+                    let (tag, text) = if fresh {
+                        (0.0, 0.0)
+                    } else {
+                        (slot.tag, slot.text)
+                    };
+                    *slot = Slot {
+                        stamp: epoch,
+                        day: posting.day,
+                        tag,
+                        text: text + weight * posting.weight,
+                    };
+                    scratch.touched.push_if(ord, fresh);
+                    scratch
+                        .text_tagged
+                        .push_if(ord, fresh && posting.ord & TAGGED != 0);
+                }
             }
         }
     }

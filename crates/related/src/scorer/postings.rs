@@ -86,6 +86,9 @@ impl TextPostings {
 
     /// The postings of `term` nearest in time to `day`: all of them when there are at most
     /// `window` (or `window` is 0), else the `window` around the first one on or after `day`.
+    /// (The scorer uses [`TextPostings::near_each`]; this is the one-term form it is tested
+    /// against.)
+    #[cfg(test)]
     pub(super) fn near(&self, term: u32, day: i32, window: usize) -> &[TextPosting] {
         let term = term as usize;
         let list = &self.postings[self.offsets[term]..self.offsets[term + 1]];
@@ -102,6 +105,83 @@ impl TextPostings {
         let start = center.saturating_sub(window / 2).min(list.len() - window);
         &list[start..start + window]
     }
+
+    /// [`TextPostings::near`] for each of `terms` (at most [`LANES`]), into `out`. The
+    /// searches step together: each step reads one place in every list that is still being
+    /// searched, so the waits for memory of different terms overlap instead of adding up.
+    pub(super) fn near_each<'a>(
+        &'a self,
+        terms: &[(u32, f32)],
+        day: i32,
+        window: usize,
+        out: &mut [&'a [TextPosting]; LANES],
+    ) {
+        debug_assert!(terms.len() <= LANES);
+        let mut fences: [&[i32]; LANES] = [&[]; LANES];
+        for (k, (term, _)) in terms.iter().enumerate() {
+            let term = *term as usize;
+            out[k] = &self.postings[self.offsets[term]..self.offsets[term + 1]];
+            if window != 0 && out[k].len() > window {
+                fences[k] = &self.fences[self.fence_offsets[term]..self.fence_offsets[term + 1]];
+            }
+        }
+        let lanes = terms.len();
+        // the block of each long list holding its first posting on or after `day`
+        let block = lower_bounds(&fences[..lanes], |f: &i32| *f < day);
+        let mut blocks: [&[TextPosting]; LANES] = [&[]; LANES];
+        let mut froms = [0usize; LANES];
+        for k in 0..lanes {
+            if !fences[k].is_empty() {
+                froms[k] = block[k].saturating_sub(1) * FENCE;
+                let to = (block[k] * FENCE).min(out[k].len());
+                blocks[k] = &out[k][froms[k]..to];
+            }
+        }
+        let within = lower_bounds(&blocks[..lanes], |p: &TextPosting| p.day < day);
+        for k in 0..lanes {
+            if !fences[k].is_empty() {
+                let list = out[k];
+                let center = froms[k] + within[k];
+                let start = center.saturating_sub(window / 2).min(list.len() - window);
+                out[k] = &list[start..start + window];
+            }
+        }
+    }
+}
+
+/// How many lists [`TextPostings::near_each`] searches together: a text vector's terms.
+pub(super) const LANES: usize = storyline_index::tables::VECTOR_TERMS;
+
+/// `list.partition_point(before)` of each list, the searches stepping together (branch-free
+/// halving, so every step of every list is issued without waiting on the others).
+fn lower_bounds<T>(lists: &[&[T]], before: impl Fn(&T) -> bool) -> [usize; LANES] {
+    let mut base = [0usize; LANES];
+    let mut size = [0usize; LANES];
+    for (k, list) in lists.iter().enumerate() {
+        size[k] = list.len();
+    }
+    loop {
+        let mut active = false;
+        for (k, list) in lists.iter().enumerate() {
+            if size[k] > 1 {
+                let half = size[k] / 2;
+                if before(&list[base[k] + half]) {
+                    base[k] += half;
+                }
+                size[k] -= half;
+                active = true;
+            }
+        }
+        if !active {
+            break;
+        }
+    }
+    for (k, list) in lists.iter().enumerate() {
+        if let Some(first) = list.get(base[k]) {
+            base[k] += usize::from(before(first));
+        }
+    }
+    base
 }
 
 #[cfg(test)]
@@ -145,5 +225,37 @@ mod tests {
             }
         }
         assert!(long > 50, "only {long} terms longer than two fences");
+    }
+
+    #[test]
+    fn searches_stepping_together_find_each_window_alone() {
+        let stories =
+            storyline_synth::generate(&storyline_synth::SynthConfig::new(5_000, 3, Language::En));
+        let tables = Tables::build(&stories, &TagNormalizer::new(), 1);
+        let postings = TextPostings::build(&tables);
+        let (first, last) = (tables.days[0], *tables.days.last().unwrap());
+        let mut cut_short = 0;
+        for vector in tables.vectors.iter().step_by(37) {
+            for day in (first - 3..=last + 3).step_by(401) {
+                for window in [0, 1, 7, 64, 200] {
+                    let mut together = [&[][..]; LANES];
+                    postings.near_each(vector, day, window, &mut together);
+                    for (k, (term, _)) in vector.iter().enumerate() {
+                        let alone = postings.near(*term, day, window);
+                        assert_eq!(
+                            together[k].as_ptr(),
+                            alone.as_ptr(),
+                            "term {term} day {day}"
+                        );
+                        assert_eq!(together[k].len(), alone.len());
+                        cut_short += usize::from(window > 0 && alone.len() == window);
+                    }
+                }
+            }
+        }
+        assert!(
+            cut_short > 1_000,
+            "only {cut_short} windows shorter than their list"
+        );
     }
 }
