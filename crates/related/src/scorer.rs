@@ -30,7 +30,7 @@ mod frontier;
 mod postings;
 mod settle;
 
-use frontier::{Bound, Frontier};
+use frontier::{Bound, Frontier, TagPostings};
 use postings::{TAGGED, TextPostings};
 
 /// The ranking to produce.
@@ -340,6 +340,8 @@ pub struct Engine {
     tables: Arc<Tables>,
     /// term id → the stories whose text vector holds it, ordinals ascending
     text_postings: TextPostings,
+    /// tag id → its stories with their days, in date order
+    tag_postings: TagPostings,
     /// tag id → ln(N / stories)
     idf: Vec<f32>,
     /// each story's text vector inline, padded with [`PAD`]: a cosine against a candidate
@@ -486,6 +488,7 @@ impl Engine {
     /// An engine over `tables`.
     pub fn new(tables: Arc<Tables>) -> Engine {
         let text_postings = TextPostings::build(&tables);
+        let tag_postings = TagPostings::build(&tables);
         let n = tables.len().max(1) as f32;
         let idf = tables
             .tags
@@ -499,6 +502,7 @@ impl Engine {
         Engine {
             tables,
             text_postings,
+            tag_postings,
             idf,
             packed,
             list_order,
@@ -835,7 +839,8 @@ impl Engine {
         let whole = settle::tests::EXHAUSTIVE.with(std::cell::Cell::get);
         #[cfg(not(test))]
         let whole = false;
-        let mut frontier = Frontier::new(t, &tags, subject.day, settings.scan_window);
+        let mut frontier =
+            Frontier::new(&self.tag_postings, &tags, subject.day, settings.scan_window);
         // the tag candidates, nearest in time first, until those seen show that stories found
         // by text alone cannot make the list (the best one's relevance puts the cutoff above
         // anything text alone reaches): then only tag candidates are ranked, and their story

@@ -15,10 +15,47 @@ use storyline_index::Tables;
 
 use super::{DecayTable, Scratch, TEXT_SLACK};
 
+/// A story in a tag's postings, with its day.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct TagPosting {
+    ord: u32,
+    day: i32,
+}
+
+/// Every tag's stories with their days, in date order, in one flat array: reading a story
+/// line's next story costs no lookup of its day elsewhere.
+#[derive(Debug, Default)]
+pub(super) struct TagPostings {
+    /// tag → where its postings start in `postings` (one more entry: the end)
+    offsets: Vec<usize>,
+    postings: Vec<TagPosting>,
+}
+
+impl TagPostings {
+    /// The tables' tag postings (date-sorted, as the tables keep them).
+    pub(super) fn build(tables: &Tables) -> TagPostings {
+        let mut offsets = Vec::with_capacity(tables.postings.len() + 1);
+        let mut postings = Vec::with_capacity(tables.postings.iter().map(Vec::len).sum());
+        offsets.push(0);
+        for list in &tables.postings {
+            postings.extend(list.iter().map(|&ord| TagPosting {
+                ord,
+                day: tables.days[ord as usize],
+            }));
+            offsets.push(postings.len());
+        }
+        TagPostings { offsets, postings }
+    }
+
+    fn list(&self, tag: u32) -> &[TagPosting] {
+        &self.postings[self.offsets[tag as usize]..self.offsets[tag as usize + 1]]
+    }
+}
+
 /// One tag's window of postings, split at the subject's day.
 #[derive(Debug)]
 struct Cursor<'a> {
-    postings: &'a [u32],
+    postings: &'a [TagPosting],
     /// `postings[..lo]` are still to visit, going back in time from `lo - 1`
     lo: usize,
     /// `postings[hi..]` are still to visit, going forward
@@ -45,7 +82,6 @@ pub(super) struct Bound {
 #[derive(Debug)]
 pub(super) struct Frontier<'a> {
     cursors: Vec<Cursor<'a>>,
-    days: &'a [i32],
     day: i32,
     /// days on each side visited so far (`None` before the first round)
     reach: Option<u32>,
@@ -53,13 +89,17 @@ pub(super) struct Frontier<'a> {
 
 impl<'a> Frontier<'a> {
     /// The scan of `tags` (with their weights) around `day`, each within `window` postings.
-    pub(super) fn new(tables: &'a Tables, tags: &[(u32, f32)], day: i32, window: usize) -> Self {
-        let days = &tables.days[..];
+    pub(super) fn new(
+        postings: &'a TagPostings,
+        tags: &[(u32, f32)],
+        day: i32,
+        window: usize,
+    ) -> Self {
         let cursors = tags
             .iter()
             .map(|&(tag, weight)| {
-                let list = &tables.postings[tag as usize][..];
-                let center = list.partition_point(|o| days[*o as usize] < day);
+                let list = postings.list(tag);
+                let center = list.partition_point(|p| p.day < day);
                 let start = if window == 0 || list.len() <= window {
                     0
                 } else {
@@ -81,7 +121,6 @@ impl<'a> Frontier<'a> {
             .collect();
         Frontier {
             cursors,
-            days,
             day,
             reach: None,
         }
@@ -92,11 +131,11 @@ impl<'a> Frontier<'a> {
         let mut next = None::<u32>;
         for cursor in &self.cursors {
             if cursor.lo > 0 {
-                let d = (self.day - self.days[cursor.postings[cursor.lo - 1] as usize]) as u32;
+                let d = (self.day - cursor.postings[cursor.lo - 1].day) as u32;
                 next = Some(next.map_or(d, |n| n.min(d)));
             }
             if cursor.hi < cursor.postings.len() {
-                let d = (self.days[cursor.postings[cursor.hi] as usize] - self.day) as u32;
+                let d = (cursor.postings[cursor.hi].day - self.day) as u32;
                 next = Some(next.map_or(d, |n| n.min(d)));
             }
         }
@@ -144,23 +183,23 @@ impl<'a> Frontier<'a> {
             }
         };
         self.reach = Some(reach);
-        let (days, day) = (self.days, self.day);
-        let within = |ord: u32| (days[ord as usize] - day).unsigned_abs() <= reach;
+        let day = self.day;
+        let within = |p: &TagPosting| (p.day - day).unsigned_abs() <= reach;
         for cursor in &mut self.cursors {
             let weight = cursor.weight;
-            let mut visit = |ord: u32| {
-                let slot = scratch.touch(ord, days[ord as usize]);
+            let mut visit = |p: TagPosting| {
+                let slot = scratch.touch(p.ord, p.day);
                 let first = slot.tag == 0.0;
                 slot.tag += weight;
                 if first && slot.tag > 0.0 {
-                    scratch.tag_touched.push(ord);
+                    scratch.tag_touched.push(p.ord);
                 }
             };
-            while cursor.lo > 0 && within(cursor.postings[cursor.lo - 1]) {
+            while cursor.lo > 0 && within(&cursor.postings[cursor.lo - 1]) {
                 cursor.lo -= 1;
                 visit(cursor.postings[cursor.lo]);
             }
-            while cursor.hi < cursor.postings.len() && within(cursor.postings[cursor.hi]) {
+            while cursor.hi < cursor.postings.len() && within(&cursor.postings[cursor.hi]) {
                 visit(cursor.postings[cursor.hi]);
                 cursor.hi += 1;
             }
