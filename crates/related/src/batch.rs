@@ -149,6 +149,10 @@ pub fn write_jsonl(
 ) -> std::io::Result<Tally> {
     let chunk = (chunk.max(1) as u32).div_ceil(BLOCK) * BLOCK;
     let (slices, rendered) = std::sync::mpsc::sync_channel::<Vec<(Vec<u8>, Tally)>>(1);
+    // written buffers come back to be filled again: the batch's memory stays a few slices'
+    // worth, touched once
+    let spare: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+    let spare = &spare;
     std::thread::scope(|scope| {
         scope.spawn(move || {
             let mut start = range.start;
@@ -160,7 +164,11 @@ pub fn write_jsonl(
                     .map(|block| {
                         let from = start + block * BLOCK;
                         let to = end.min(from + BLOCK);
-                        let mut buf = Vec::with_capacity(BLOCK as usize * 2048);
+                        let mut buf = spare
+                            .lock()
+                            .expect("spare buffers")
+                            .pop()
+                            .unwrap_or_else(|| Vec::with_capacity(BLOCK as usize * 2048));
                         let mut tally = Tally::default();
                         for ord in from..to {
                             let ranking = engine.rank(&engine.subject(ord), settings, order);
@@ -181,8 +189,10 @@ pub fn write_jsonl(
         });
         let mut total = Tally::default();
         for slice in rendered {
-            for (buf, tally) in slice {
+            for (mut buf, tally) in slice {
                 out.write_all(&buf)?;
+                buf.clear();
+                spare.lock().expect("spare buffers").push(buf);
                 total.lists += tally.lists;
                 total.empty += tally.empty;
             }
