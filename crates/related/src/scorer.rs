@@ -594,11 +594,12 @@ impl Engine {
                     let ord = posting.ord & !TAGGED;
                     let slot = &mut scratch.slots[ord as usize];
                     let fresh = slot.stamp != epoch;
-                    let (tag, text) = if fresh {
-                        (0.0, 0.0)
-                    } else {
-                        (slot.tag, slot.text)
-                    };
+                    // a fresh slot's old sums are masked to 0, bit for bit; the mask is opaque
+                    // to the optimiser, which would otherwise turn it back into a branch that
+                    // mispredicts about every other posting
+                    let kept = std::hint::black_box(u32::from(fresh).wrapping_sub(1));
+                    let tag = f32::from_bits(slot.tag.to_bits() & kept);
+                    let text = f32::from_bits(slot.text.to_bits() & kept);
                     *slot = Slot {
                         stamp: epoch,
                         day: posting.day,
