@@ -371,7 +371,8 @@ fn pack(vector: &TextVector) -> PackedVector {
 /// its terms at once (which the compiler turns into a few vector instructions), not a merge.
 struct Probe<'a> {
     terms: [u32; VECTOR_TERMS],
-    weights: [f32; VECTOR_TERMS],
+    /// the terms' weights, then zeros up to index 32: where a term that is not found points
+    weights: [f32; 33],
     /// the vector, when it is too long for the arrays
     long: Option<&'a [(u32, f32)]>,
 }
@@ -380,7 +381,7 @@ impl<'a> Probe<'a> {
     fn new(vector: &'a [(u32, f32)]) -> Probe<'a> {
         let mut probe = Probe {
             terms: [PAD.0; VECTOR_TERMS],
-            weights: [0.0; VECTOR_TERMS],
+            weights: [0.0; 33],
             long: (vector.len() > VECTOR_TERMS).then_some(vector),
         };
         for (k, &(term, weight)) in vector.iter().take(VECTOR_TERMS).enumerate() {
@@ -391,7 +392,9 @@ impl<'a> Probe<'a> {
     }
 
     /// [`cosine`] with a packed vector: the same products, summed in the same (term) order.
-    /// Padding meets padding with weight 0 on both sides, which adds nothing.
+    /// Padding meets padding with weight 0 on both sides, which adds nothing. A term that is
+    /// not found adds `0 · weight`, which leaves the (non-negative) sum as it is, bit for bit:
+    /// whether a term is shared is data, not a branch.
     fn cosine(&self, packed: &PackedVector) -> f32 {
         if let Some(vector) = self.long {
             // its padding adds nothing
@@ -403,9 +406,8 @@ impl<'a> Probe<'a> {
             for (k, own) in self.terms.iter().enumerate() {
                 found |= u32::from(*own == term) << k;
             }
-            if found != 0 {
-                dot += self.weights[found.trailing_zeros() as usize] * weight;
-            }
+            // 32 when not found
+            dot += self.weights[found.trailing_zeros() as usize] * weight;
         }
         dot
     }
