@@ -170,6 +170,10 @@ struct Scratch {
     tag_touched: Vec<u32>,
     /// the stories with tags the text pass touched
     text_tagged: OrdList,
+    /// per tag: the epoch of the query that last gave it suggestion mass, and that mass
+    tag_mass: Vec<(u32, f32)>,
+    /// the tags given mass in this query, in the order first given
+    mass_tags: Vec<u32>,
 }
 
 /// A list of ordinals that can be appended to without a branch: room is made before a run of
@@ -220,6 +224,8 @@ impl Scratch {
             touched: OrdList::default(),
             tag_touched: Vec::new(),
             text_tagged: OrdList::default(),
+            tag_mass: Vec::new(),
+            mass_tags: Vec::new(),
         }
     }
 
@@ -230,6 +236,7 @@ impl Scratch {
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
             self.slots.iter_mut().for_each(|s| s.stamp = 0);
+            self.tag_mass.iter_mut().for_each(|m| m.0 = 0);
             self.epoch = 1;
         }
         self.touched.clear();
@@ -623,7 +630,7 @@ impl Engine {
         subject: &Subject,
         settings: &ScorerSettings,
         decay: &DecayTable,
-        scratch: &Scratch,
+        scratch: &mut Scratch,
         limit: usize,
     ) -> Vec<TagSuggestion> {
         let t = &self.tables;
@@ -645,23 +652,32 @@ impl Engine {
         if total <= 0.0 {
             return Vec::new();
         }
-        let mut mass: Vec<(u32, f32)> = Vec::new();
+        // each tag's mass, summed in the neighbours' order, in a dense per-thread array
+        let epoch = scratch.epoch;
+        if scratch.tag_mass.len() < t.tags.len() {
+            scratch.tag_mass.resize(t.tags.len(), (0, 0.0));
+        }
+        scratch.mass_tags.clear();
         for (score, ord) in &neighbours {
-            for tag in &t.story_tags[*ord as usize] {
-                if subject.tags.contains(tag) {
+            for &tag in &t.story_tags[*ord as usize] {
+                if subject.tags.contains(&tag) {
                     continue;
                 }
-                match mass.iter_mut().find(|(t, _)| t == tag) {
-                    Some(entry) => entry.1 += score,
-                    None => mass.push((*tag, *score)),
+                let entry = &mut scratch.tag_mass[tag as usize];
+                if entry.0 == epoch {
+                    entry.1 += score;
+                } else {
+                    *entry = (epoch, *score);
+                    scratch.mass_tags.push(tag);
                 }
             }
         }
-        let mut suggestions: Vec<TagSuggestion> = mass
-            .into_iter()
-            .map(|(tag, m)| TagSuggestion {
+        let mut suggestions: Vec<TagSuggestion> = scratch
+            .mass_tags
+            .iter()
+            .map(|&tag| TagSuggestion {
                 tag,
-                confidence: m / total,
+                confidence: scratch.tag_mass[tag as usize].1 / total,
             })
             .collect();
         let order = |a: &TagSuggestion, b: &TagSuggestion| {
@@ -727,7 +743,7 @@ impl Engine {
         subject: &Subject,
         settings: &ScorerSettings,
         decay: &DecayTable,
-        scratch: &Scratch,
+        scratch: &mut Scratch,
     ) -> (Vec<(u32, f32)>, bool) {
         let excluded = self.excluded_tags(settings);
         let all_excluded =
@@ -1009,7 +1025,7 @@ impl Engine {
             let mut scratch = scratch.borrow_mut();
             scratch.reset(self.tables.len());
             self.text_pass(subject, settings, &mut scratch);
-            self.suggestions_from(subject, settings, &decay, &scratch, limit)
+            self.suggestions_from(subject, settings, &decay, &mut scratch, limit)
         })
     }
 }
