@@ -199,12 +199,18 @@ mod tests {
         &list[start..start + window]
     }
 
-    #[test]
-    fn fenced_search_finds_the_same_window_as_a_plain_binary_search() {
+    /// 5,000 synthetic stories' tables and text postings.
+    fn synthetic() -> (Tables, TextPostings) {
         let stories =
             storyline_synth::generate(&storyline_synth::SynthConfig::new(5_000, 3, Language::En));
         let tables = Tables::build(&stories, &TagNormalizer::new(), 1);
         let postings = TextPostings::build(&tables);
+        (tables, postings)
+    }
+
+    #[test]
+    fn fenced_search_finds_the_same_window_as_a_plain_binary_search() {
+        let (tables, postings) = synthetic();
         let (first, last) = (tables.days[0], *tables.days.last().unwrap());
         let mut long = 0;
         for term in 0..tables.terms.len() as u32 {
@@ -229,10 +235,7 @@ mod tests {
 
     #[test]
     fn searches_stepping_together_find_each_window_alone() {
-        let stories =
-            storyline_synth::generate(&storyline_synth::SynthConfig::new(5_000, 3, Language::En));
-        let tables = Tables::build(&stories, &TagNormalizer::new(), 1);
-        let postings = TextPostings::build(&tables);
+        let (tables, postings) = synthetic();
         let (first, last) = (tables.days[0], *tables.days.last().unwrap());
         let mut cut_short = 0;
         for vector in tables.vectors.iter().step_by(37) {
