@@ -32,6 +32,7 @@ mod settle;
 
 use frontier::{Bound, Frontier, TagPostings};
 use postings::{TAGGED, TextPostings};
+use settle::Source;
 
 /// The ranking to produce.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -466,12 +467,14 @@ struct TagSource<'a> {
     probe: &'a Probe<'a>,
     total: f32,
     text_weight: f32,
+    /// every posting in the first round (the exhaustive reference the tests compare with)
+    all: bool,
 }
 
-impl settle::Source for TagSource<'_> {
+impl Source for TagSource<'_> {
     fn more(&mut self, out: &mut Vec<settle::Candidate>) -> Option<(f32, f32)> {
         let from = self.scratch.tag_touched.len();
-        if !self.frontier.advance(self.decay, self.scratch, false) {
+        if !self.frontier.advance(self.decay, self.scratch, self.all) {
             return None;
         }
         Some(self.engine.candidates(
@@ -858,8 +861,18 @@ impl Engine {
         let whole = settle::tests::EXHAUSTIVE.with(std::cell::Cell::get);
         #[cfg(not(test))]
         let whole = false;
-        let mut frontier =
-            Frontier::new(&self.tag_postings, &tags, subject.day, settings.scan_window);
+        let mut tag_candidates = TagSource {
+            engine: self,
+            frontier: Frontier::new(&self.tag_postings, &tags, subject.day, settings.scan_window),
+            scratch,
+            subject,
+            settings,
+            decay: &decay,
+            probe: &probe,
+            total,
+            text_weight,
+            all: whole,
+        };
         // the tag candidates, nearest in time first, until those seen show that stories found
         // by text alone cannot make the list (the best one's relevance puts the cutoff above
         // anything text alone reaches): then only tag candidates are ranked, and their story
@@ -868,22 +881,7 @@ impl Engine {
         if total > 0.0 {
             let mut seen = Vec::new();
             let (mut best_lower, mut best_upper) = (0.0f32, 0.0f32);
-            loop {
-                let from = scratch.tag_touched.len();
-                if !frontier.advance(&decay, scratch, whole) {
-                    break;
-                }
-                let (lower, upper) = self.candidates(
-                    subject,
-                    settings,
-                    &decay,
-                    scratch,
-                    &probe,
-                    &scratch.tag_touched[from..],
-                    total,
-                    text_weight,
-                    &mut seen,
-                );
+            while let Some((lower, upper)) = tag_candidates.more(&mut seen) {
                 (best_lower, best_upper) = (best_lower.max(lower), best_upper.max(upper));
                 if !seen.is_empty()
                     && text_weight * TEXT_SLACK < settings.min_relative_score * best_lower
@@ -913,29 +911,19 @@ impl Engine {
         };
         match tag_only {
             Some((candidates, best_lower, best_upper)) => {
-                let mut rest = TagSource {
-                    engine: self,
-                    frontier,
-                    scratch,
-                    subject,
-                    settings,
-                    decay: &decay,
-                    probe: &probe,
-                    total,
-                    text_weight,
-                };
                 self.settle(
                     &probe,
                     settings,
                     candidates,
                     (best_lower, best_upper),
                     text_weight,
-                    &mut rest,
+                    &mut tag_candidates,
                     take,
                 );
             }
             None => {
                 // every tag posting has been visited: text candidates join them
+                let scratch = tag_candidates.scratch;
                 if text_later {
                     self.text_pass(subject, settings, scratch);
                 }

@@ -13,6 +13,7 @@
 
 use storyline_index::Tables;
 
+use super::postings::window_around;
 use super::{DecayTable, Scratch, TEXT_SLACK};
 
 /// A story in a tag's postings, with its day.
@@ -100,19 +101,10 @@ impl<'a> Frontier<'a> {
             .map(|&(tag, weight)| {
                 let list = postings.list(tag);
                 let center = list.partition_point(|p| p.day < day);
-                let start = if window == 0 || list.len() <= window {
-                    0
-                } else {
-                    center.saturating_sub(window / 2).min(list.len() - window)
-                };
-                let end = if window == 0 {
-                    list.len()
-                } else {
-                    list.len().min(start + window)
-                };
-                let split = center.clamp(start, end) - start;
+                let part = window_around(list.len(), center, window);
+                let split = center.clamp(part.start, part.end) - part.start;
                 Cursor {
-                    postings: &list[start..end],
+                    postings: &list[part],
                     lo: split,
                     hi: split,
                     weight,

@@ -3,6 +3,8 @@
 //! nearest a day is found by a binary search over those few fence days and a short scan,
 //! instead of a binary search that misses the cache at every step of a long list.
 
+use std::ops::Range;
+
 use storyline_index::Tables;
 
 /// A story in a term's postings.
@@ -102,8 +104,7 @@ impl TextPostings {
         let from = block.saturating_sub(1) * FENCE;
         let to = (block * FENCE).min(list.len());
         let center = from + list[from..to].partition_point(|p| p.day < day);
-        let start = center.saturating_sub(window / 2).min(list.len() - window);
-        &list[start..start + window]
+        &list[window_around(list.len(), center, window)]
     }
 
     /// [`TextPostings::near`] for each of `terms` (at most [`LANES`]), into `out`. The
@@ -141,12 +142,21 @@ impl TextPostings {
         for k in 0..lanes {
             if !fences[k].is_empty() {
                 let list = out[k];
-                let center = froms[k] + within[k];
-                let start = center.saturating_sub(window / 2).min(list.len() - window);
-                out[k] = &list[start..start + window];
+                out[k] = &list[window_around(list.len(), froms[k] + within[k], window)];
             }
         }
     }
+}
+
+/// The part of a date-sorted list of `len` postings a scan around a day reads: the `window`
+/// postings around `center` (where the day falls), or all of them when there are at most
+/// `window` (or `window` is 0).
+pub(super) fn window_around(len: usize, center: usize, window: usize) -> Range<usize> {
+    if window == 0 || len <= window {
+        return 0..len;
+    }
+    let start = center.saturating_sub(window / 2).min(len - window);
+    start..start + window
 }
 
 /// How many lists [`TextPostings::near_each`] searches together: a text vector's terms.
