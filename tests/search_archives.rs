@@ -526,3 +526,26 @@ fn an_index_from_an_incompatible_version_says_to_rebuild() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn scorer_tables_in_an_older_format_or_damaged_are_built_again_at_open() {
+    let built = build_index(&sample());
+    let root = built.dir.path().join("index");
+    let current = std::fs::read_to_string(root.join("CURRENT")).unwrap();
+    let file = root.join(current.trim()).join("tables.bin");
+    let good = std::fs::read(&file).unwrap();
+    let expected = built.index.tables().clone();
+    // files before the format mark were postcard from the first byte: without the mark, a file
+    // is not read as tables
+    let older = good[8..].to_vec();
+    let cut = good[..good.len() / 2].to_vec();
+    for (what, bytes) in [("older format", older), ("cut short", cut)] {
+        std::fs::write(&file, &bytes).unwrap();
+        let reopened = StoryIndex::open(&root).unwrap();
+        assert_eq!(**reopened.tables(), *expected, "{what}");
+        assert_eq!(std::fs::read(&file).unwrap(), good, "{what}: written again");
+    }
+    let reopened = StoryIndex::open(&root).unwrap();
+    let fire = reopened.tables().tag_id("thomas fire").unwrap();
+    assert!(reopened.tables().postings[fire as usize].len() >= 3);
+}

@@ -14,7 +14,8 @@
 //!   tag and month facets.
 //! - [`builder`]: [`IndexBuilder`] — a new generation from stories handed over in chunks, in
 //!   memory bounded by the writer's budget and the scorer tables, not by the archive.
-//! - [`tables`]: story ordinals, days, tag ids and postings for the scorer.
+//! - [`tables`]: story ordinals, days, tag ids and postings for the scorer, in flat columns
+//!   ([`flat`]: strings end to end in one buffer, short lists end to end in one array).
 //!
 //! Design choices: stories are stored whole as JSON in the document store, so the index is
 //! the single source of truth (tables are rebuilt from it when they lag behind a commit);
@@ -24,6 +25,7 @@
 pub mod analyzer;
 pub mod builder;
 pub mod error;
+pub mod flat;
 pub mod query;
 pub mod schema;
 pub mod search;
@@ -32,6 +34,7 @@ pub mod tables;
 
 pub use builder::IndexBuilder;
 pub use error::{IndexError, Result};
+pub use flat::{Jagged, Strings};
 pub use search::{
     Facets, Highlighted, Hit, MonthCount, SearchRequest, SearchResults, Sort, TagCount,
 };

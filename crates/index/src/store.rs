@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use storyline_story::{Story, TagNormalizer, write_atomically};
+use tantivy::Directory;
+use tantivy::directory::MmapDirectory;
 use tantivy::schema::Value;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -161,9 +163,14 @@ impl StoryIndex {
     fn load_tables(&mut self) -> Result<()> {
         let opstamp = self.index.load_metas()?.opstamp;
         let path = self.generation.join(TABLES);
-        let stored = std::fs::read(&path)
+        // mapped, not read: the file's pages are decoded straight from the page cache, with no
+        // buffer to allocate, zero and fill first
+        // (the plain directory: the index's managed one expects tantivy's footer on each file)
+        let stored = MmapDirectory::open(&self.generation)
             .ok()
-            .and_then(|bytes| Tables::from_bytes(&bytes).ok());
+            .and_then(|dir| dir.open_read(Path::new(TABLES)).ok())
+            .and_then(|file| file.read_bytes().ok())
+            .and_then(|bytes| Tables::from_bytes(bytes.as_slice()).ok());
         let tables = match stored {
             Some(tables) if tables.opstamp == opstamp => tables,
             _ => {

@@ -13,6 +13,11 @@ use storyline_story::{Language, Story, TagNormalizer};
 use tantivy::tokenizer::TextAnalyzer;
 
 use crate::analyzer;
+use crate::flat::{Jagged, Strings};
+
+/// What a tables file starts with: the format of what follows (postcard, flat columns). A file
+/// in an older format is not read: the tables are built again from the index.
+const MAGIC: &[u8; 8] = b"SLTAB\x00\x00\x02";
 
 /// Terms kept in a story's text vector.
 pub const VECTOR_TERMS: usize = 16;
@@ -38,27 +43,27 @@ pub struct Tables {
     /// The tantivy commit these tables describe.
     pub opstamp: u64,
     /// Story ids by ordinal.
-    pub ids: Vec<String>,
+    pub ids: Strings,
     /// Story headlines by ordinal (related lists show them without touching the index).
-    pub titles: Vec<String>,
+    pub titles: Strings,
     /// Story days (days since 1970-01-01) by ordinal, ascending.
     pub days: Vec<i32>,
     /// Story languages by ordinal.
     pub languages: Vec<Language>,
     /// Tag ids of each story, in the story's order.
-    pub story_tags: Vec<Vec<u32>>,
+    pub story_tags: Jagged<u32>,
     /// Ordinals of each story's other versions present in the index (both directions).
-    pub versions: Vec<Vec<u32>>,
+    pub versions: Jagged<u32>,
     /// The tags.
     pub tags: Vec<TagEntry>,
     /// Stories of each tag, ordinals ascending (so: date ascending).
-    pub postings: Vec<Vec<u32>>,
+    pub postings: Jagged<u32>,
     /// Text vocabulary: analysed terms.
-    pub terms: Vec<String>,
+    pub terms: Strings,
     /// Stories whose text holds each term.
     pub term_stories: Vec<u32>,
-    /// Each story's text vector.
-    pub vectors: Vec<TextVector>,
+    /// Each story's text vector: (term id, weight), term ids ascending.
+    pub vectors: Jagged<(u32, f32)>,
     #[serde(skip)]
     by_id: Lookup,
     #[serde(skip)]
@@ -133,17 +138,17 @@ impl Tables {
     }
 
     fn by_id(&self) -> &HashMap<String, u32> {
-        self.by_id.0.get_or_init(|| positions(&self.ids, |id| id))
+        self.by_id.0.get_or_init(|| positions(self.ids.iter()))
     }
 
     fn by_key(&self) -> &HashMap<String, u32> {
         self.by_key
             .0
-            .get_or_init(|| positions(&self.tags, |t| &t.key))
+            .get_or_init(|| positions(self.tags.iter().map(|t| t.key.as_str())))
     }
 
     fn by_term(&self) -> &HashMap<String, u32> {
-        self.by_term.0.get_or_init(|| positions(&self.terms, |t| t))
+        self.by_term.0.get_or_init(|| positions(self.terms.iter()))
     }
 
     /// Whether any story is in `language` (a search skips the fields of absent languages).
@@ -176,14 +181,65 @@ impl Tables {
 
     /// Serialises the tables.
     pub fn to_bytes(&self) -> Vec<u8> {
-        postcard::to_stdvec(self).expect("tables serialise")
+        let mut bytes = MAGIC.to_vec();
+        postcard::to_io(self, &mut bytes).expect("tables serialise");
+        bytes
     }
 
     /// Deserialises tables written by [`Tables::to_bytes`].
+    /// The bytes are checked: a file in another format, cut short, or whose columns disagree
+    /// is an error, never tables that would point outside themselves.
     pub fn from_bytes(bytes: &[u8]) -> Result<Tables, String> {
-        let mut tables: Tables = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
+        let body = bytes
+            .strip_prefix(MAGIC)
+            .ok_or("not tables in this version's format")?;
+        let mut tables: Tables = postcard::from_bytes(body).map_err(|e| e.to_string())?;
+        tables.check()?;
         tables.reindex();
         Ok(tables)
+    }
+
+    /// Whether the columns agree: one entry per story in each story column, offsets in order,
+    /// and every ordinal, tag id and term id within its table.
+    fn check(&self) -> Result<(), String> {
+        let n = self.ids.len();
+        let per_story = [
+            self.titles.len(),
+            self.days.len(),
+            self.languages.len(),
+            self.story_tags.len(),
+            self.versions.len(),
+            self.vectors.len(),
+        ];
+        if per_story.iter().any(|&len| len != n) {
+            return Err(format!(
+                "story columns of unequal lengths: {n} ids, {per_story:?}"
+            ));
+        }
+        if self.postings.len() != self.tags.len() || self.term_stories.len() != self.terms.len() {
+            return Err("tag or term columns of unequal lengths".into());
+        }
+        let formed = [&self.ids, &self.titles, &self.terms]
+            .iter()
+            .all(|s| s.is_well_formed())
+            && [&self.story_tags, &self.versions, &self.postings]
+                .iter()
+                .all(|j| j.is_well_formed())
+            && self.vectors.is_well_formed();
+        let within = |values: &[u32], bound: usize| values.iter().all(|&v| (v as usize) < bound);
+        if !formed
+            || !within(self.story_tags.values(), self.tags.len())
+            || !within(self.versions.values(), n)
+            || !within(self.postings.values(), n)
+            || !self
+                .vectors
+                .values()
+                .iter()
+                .all(|&(term, _)| (term as usize) < self.terms.len())
+        {
+            return Err("an offset or id out of range".into());
+        }
+        Ok(())
     }
 }
 
@@ -275,6 +331,7 @@ impl TablesBuilder {
         let mut by_key: HashMap<String, u32> = HashMap::new();
         let n = rows.len();
         let mut spellings: Vec<HashMap<String, u32>> = Vec::new();
+        let mut postings: Vec<Vec<u32>> = Vec::new();
         // term ids renumbered in order of first use in date order
         let mut renumber = vec![u32::MAX; df.len()];
         let mut final_df: Vec<u32> = Vec::new();
@@ -295,13 +352,13 @@ impl TablesBuilder {
                         display: String::new(),
                         stories: 0,
                     });
-                    tables.postings.push(Vec::new());
+                    postings.push(Vec::new());
                     spellings.push(HashMap::new());
                 }
                 if !tag_ids.contains(&id) {
                     tag_ids.push(id);
                     tables.tags[id as usize].stories += 1;
-                    tables.postings[id as usize].push(ord as u32);
+                    postings[id as usize].push(ord as u32);
                     match spellings[id as usize].get_mut(tag.as_str()) {
                         Some(count) => *count += 1,
                         None => {
@@ -325,8 +382,8 @@ impl TablesBuilder {
                 .collect();
             counts.push(terms);
             other_versions.push(row.other_versions);
-            tables.ids.push(row.id);
-            tables.titles.push(row.title);
+            tables.ids.push(&row.id);
+            tables.titles.push(&row.title);
             tables.days.push(row.day);
             tables.languages.push(row.language);
         }
@@ -342,7 +399,7 @@ impl TablesBuilder {
                 .ids
                 .iter()
                 .enumerate()
-                .map(|(i, id)| (id.as_str(), i as u32))
+                .map(|(i, id)| (id, i as u32))
                 .collect();
             for (ord, others) in other_versions.iter().enumerate() {
                 for other in others
@@ -359,11 +416,13 @@ impl TablesBuilder {
             list.sort_unstable();
             list.dedup();
         }
-        tables.versions = versions;
-        tables.vectors = counts
+        tables.versions = versions.into_iter().collect();
+        tables.postings = postings.into_iter().collect();
+        let vectors: Vec<TextVector> = counts
             .into_par_iter()
             .map(|counts| weigh(counts, &final_df, n))
             .collect();
+        tables.vectors = vectors.into_iter().collect();
         let mut terms = vec![String::new(); final_df.len()];
         for (term, provisional) in by_term {
             let id = renumber[provisional as usize];
@@ -371,7 +430,7 @@ impl TablesBuilder {
                 terms[id as usize] = term;
             }
         }
-        tables.terms = terms;
+        tables.terms = terms.into_iter().collect();
         tables.term_stories = final_df;
         tables.reindex();
         // built on the way: kept rather than built again at first use
@@ -391,12 +450,11 @@ impl PartialEq for Lookup {
     }
 }
 
-/// Each name's position in `items`.
-fn positions<T>(items: &[T], name: impl Fn(&T) -> &str) -> HashMap<String, u32> {
-    items
-        .iter()
+/// Each name's position among `names`.
+fn positions<'a>(names: impl Iterator<Item = &'a str>) -> HashMap<String, u32> {
+    names
         .enumerate()
-        .map(|(i, item)| (name(item).to_string(), i as u32))
+        .map(|(i, name)| (name.to_string(), i as u32))
         .collect()
 }
 
@@ -476,9 +534,9 @@ mod tests {
     fn ordinals_follow_dates_and_postings_are_date_sorted() {
         let stories = fire_stories();
         let tables = Tables::build(&stories, &TagNormalizer::new(), 7);
-        assert_eq!(tables.ids, ["b", "a", "c"]);
+        assert_eq!(tables.ids.iter().collect::<Vec<_>>(), ["b", "a", "c"]);
         let fire = tables.tag_id("thomas fire").unwrap();
-        assert_eq!(tables.postings[fire as usize], [1, 2]);
+        assert_eq!(&tables.postings[fire as usize], [1, 2]);
         assert_eq!(tables.tags[fire as usize].stories, 2);
         let same = cosine(&tables.vectors[1], &tables.vectors[2]);
         let other = cosine(&tables.vectors[0], &tables.vectors[2]);

@@ -273,7 +273,7 @@ pub fn related_section(
     let lines: Vec<RelatedLine> = items
         .iter()
         .filter_map(|item| {
-            let target = stories.get(t.ids[item.ord as usize].as_str())?;
+            let target = stories.get(&t.ids[item.ord as usize])?;
             Some(RelatedLine {
                 link: page_link(target, language)?,
                 title: target.title.clone(),
@@ -310,7 +310,7 @@ pub fn write_pages(
     let outcomes: Vec<storyline_story::Result<Option<(PathBuf, bool)>>> = lists
         .par_iter()
         .map(|(ord, items)| {
-            let Some(story) = by_id.get(t.ids[*ord as usize].as_str()) else {
+            let Some(story) = by_id.get(&t.ids[*ord as usize]) else {
                 return Ok(None);
             };
             let Some(rel) = story.path.as_deref() else {
@@ -479,7 +479,7 @@ mod tests {
         let t = engine.tables();
         for (ord, line) in lines.iter().enumerate() {
             let value: serde_json::Value = serde_json::from_str(line).unwrap();
-            assert_eq!(value["id"], t.ids[ord].as_str(), "line {ord} out of order");
+            assert_eq!(value["id"], &t.ids[ord], "line {ord} out of order");
         }
         let empty = lines
             .iter()
@@ -492,7 +492,7 @@ mod tests {
         let ids: Vec<&str> = ranked
             .entries
             .iter()
-            .map(|(ord, _)| t.ids[*ord as usize].as_str())
+            .map(|(ord, _)| &t.ids[*ord as usize])
             .collect();
         let written: Vec<&str> = third["related"]
             .as_array()

@@ -74,10 +74,14 @@ pub fn describe(engine: &Engine, items: &[RelatedItem], explain: bool) -> Vec<Re
         .iter()
         .map(|item| {
             let id = &t.ids[item.ord as usize];
-            let title = t.titles.get(item.ord as usize).cloned().unwrap_or_default();
+            let title = t
+                .titles
+                .get(item.ord as usize)
+                .unwrap_or_default()
+                .to_string();
             let e = &item.explanation;
             RelatedStory {
-                id: id.clone(),
+                id: id.to_string(),
                 date: Date::from_days_since_epoch(t.days[item.ord as usize]),
                 title,
                 score: item.score,

@@ -367,7 +367,7 @@ type PackedVector = [(u32, f32); VECTOR_TERMS];
 /// The entry that fills a packed vector after its terms.
 const PAD: (u32, f32) = (u32::MAX, 0.0);
 
-fn pack(vector: &TextVector) -> PackedVector {
+fn pack(vector: &[(u32, f32)]) -> PackedVector {
     let mut packed = [PAD; VECTOR_TERMS];
     for (slot, entry) in packed.iter_mut().zip(vector) {
         *slot = *entry;
@@ -544,8 +544,8 @@ impl Engine {
             ord: Some(ord),
             day: t.days[ord as usize],
             language: t.languages[ord as usize],
-            vector: t.vectors[ord as usize].clone(),
-            tags: t.story_tags[ord as usize].clone(),
+            vector: t.vectors[ord as usize].to_vec(),
+            tags: t.story_tags[ord as usize].to_vec(),
         }
     }
 

@@ -36,9 +36,9 @@ impl TagPostings {
     /// The tables' tag postings (date-sorted, as the tables keep them).
     pub(super) fn build(tables: &Tables) -> TagPostings {
         let mut offsets = Vec::with_capacity(tables.postings.len() + 1);
-        let mut postings = Vec::with_capacity(tables.postings.iter().map(Vec::len).sum());
+        let mut postings = Vec::with_capacity(tables.postings.values().len());
         offsets.push(0);
-        for list in &tables.postings {
+        for list in tables.postings.iter() {
             postings.extend(list.iter().map(|&ord| TagPosting {
                 ord,
                 day: tables.days[ord as usize],

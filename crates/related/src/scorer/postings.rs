@@ -39,7 +39,7 @@ impl TextPostings {
     pub(super) fn build(tables: &Tables) -> TextPostings {
         let terms = tables.terms.len();
         let mut offsets = vec![0usize; terms + 1];
-        for vector in &tables.vectors {
+        for vector in tables.vectors.iter() {
             for (term, _) in vector {
                 offsets[*term as usize + 1] += 1;
             }

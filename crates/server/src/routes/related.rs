@@ -48,7 +48,12 @@ pub async fn for_story(state: AppState, id: String, params: Params) -> ApiResult
                 .engine
                 .related(&live.engine.subject(ord), &settings, order);
             let list = describe(&live.engine, &items, explain);
-            let title = live.engine.tables().titles.get(ord as usize).cloned();
+            let title = live
+                .engine
+                .tables()
+                .titles
+                .get(ord as usize)
+                .map(str::to_string);
             Ok(Json(json!({ "id": id, "title": title, "related": list })))
         })
         .await
