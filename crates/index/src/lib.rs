@@ -39,4 +39,4 @@ pub use search::{
     Facets, Highlighted, Hit, MonthCount, SearchRequest, SearchResults, Sort, TagCount,
 };
 pub use store::{BuildSettings, IndexMeta, StoryIndex, UpdateReport};
-pub use tables::{Tables, TablesBuilder, TagEntry};
+pub use tables::{PackedVector, Tables, TablesBuilder, TagEntry};

@@ -13,7 +13,7 @@ use storyline_story::{Language, Story, TagNormalizer};
 use tantivy::tokenizer::TextAnalyzer;
 
 use crate::analyzer;
-use crate::flat::{Jagged, Strings};
+use crate::flat::{Jagged, Positions, Strings};
 
 /// What a tables file starts with: the format of what follows (postcard, flat columns). A file
 /// in an older format is not read: the tables are built again from the index.
@@ -35,6 +35,31 @@ pub struct TagEntry {
 
 /// A sparse, L2-normalised TF-IDF vector: (term id, weight), term ids ascending.
 pub type TextVector = Vec<(u32, f32)>;
+
+/// A text vector stored inline: its terms ascending, then [`PAD`] entries. A cosine against a
+/// stored story reads one place in memory, not a list's offsets and then its entries.
+pub type PackedVector = [(u32, f32); VECTOR_TERMS];
+
+/// The entry that fills a packed vector after its terms (it adds nothing to a cosine).
+pub const PAD: (u32, f32) = (u32::MAX, 0.0);
+
+/// `vector` (at most [`VECTOR_TERMS`] terms are kept), packed.
+pub fn pack(vector: &[(u32, f32)]) -> PackedVector {
+    let mut packed = [PAD; VECTOR_TERMS];
+    for (slot, entry) in packed.iter_mut().zip(vector) {
+        *slot = *entry;
+    }
+    packed
+}
+
+/// The terms of a packed vector, without its padding.
+pub fn unpadded(packed: &PackedVector) -> &[(u32, f32)] {
+    let len = packed
+        .iter()
+        .position(|&(term, _)| term == PAD.0)
+        .unwrap_or(VECTOR_TERMS);
+    &packed[..len]
+}
 
 /// The scorer's tables. Story ordinals are positions in `ids` (sorted by date, then id); tag
 /// ids are positions in `tags`; term ids are positions in `terms`.
@@ -62,8 +87,8 @@ pub struct Tables {
     pub terms: Strings,
     /// Stories whose text holds each term.
     pub term_stories: Vec<u32>,
-    /// Each story's text vector: (term id, weight), term ids ascending.
-    pub vectors: Jagged<(u32, f32)>,
+    /// Each story's text vector, packed.
+    pub vectors: Vec<PackedVector>,
     #[serde(skip)]
     by_id: Lookup,
     #[serde(skip)]
@@ -111,7 +136,10 @@ impl Tables {
         let terms = story_terms(story, &mut analyzer::english(), &mut analyzer::chinese());
         let counts: Vec<(u32, u32)> = terms
             .into_iter()
-            .filter_map(|(term, count)| Some((*self.by_term().get(&term)?, count)))
+            .filter_map(|(term, count)| {
+                let id = self.by_term().find(&term, |p| &self.terms[p as usize])?;
+                Some((id, count))
+            })
             .collect();
         weigh(counts, &self.term_stories, self.len().max(1))
     }
@@ -137,18 +165,24 @@ impl Tables {
         self.by_term();
     }
 
-    fn by_id(&self) -> &HashMap<String, u32> {
-        self.by_id.0.get_or_init(|| positions(self.ids.iter()))
-    }
-
-    fn by_key(&self) -> &HashMap<String, u32> {
-        self.by_key
+    fn by_id(&self) -> &Positions {
+        self.by_id
             .0
-            .get_or_init(|| positions(self.tags.iter().map(|t| t.key.as_str())))
+            .get_or_init(|| Positions::new(self.ids.iter(), |p| &self.ids[p as usize]))
     }
 
-    fn by_term(&self) -> &HashMap<String, u32> {
-        self.by_term.0.get_or_init(|| positions(self.terms.iter()))
+    fn by_key(&self) -> &Positions {
+        self.by_key.0.get_or_init(|| {
+            Positions::new(self.tags.iter().map(|t| t.key.as_str()), |p| {
+                &self.tags[p as usize].key
+            })
+        })
+    }
+
+    fn by_term(&self) -> &Positions {
+        self.by_term
+            .0
+            .get_or_init(|| Positions::new(self.terms.iter(), |p| &self.terms[p as usize]))
     }
 
     /// Whether any story is in `language` (a search skips the fields of absent languages).
@@ -161,12 +195,12 @@ impl Tables {
 
     /// The ordinal of a story id.
     pub fn ord(&self, id: &str) -> Option<u32> {
-        self.by_id().get(id).copied()
+        self.by_id().find(id, |p| &self.ids[p as usize])
     }
 
     /// The tag id of a matching key.
     pub fn tag_id(&self, key: &str) -> Option<u32> {
-        self.by_key().get(key).copied()
+        self.by_key().find(key, |p| &self.tags[p as usize].key)
     }
 
     /// Number of stories.
@@ -224,8 +258,7 @@ impl Tables {
             .all(|s| s.is_well_formed())
             && [&self.story_tags, &self.versions, &self.postings]
                 .iter()
-                .all(|j| j.is_well_formed())
-            && self.vectors.is_well_formed();
+                .all(|j| j.is_well_formed());
         let within = |values: &[u32], bound: usize| values.iter().all(|&v| (v as usize) < bound);
         if !formed
             || !within(self.story_tags.values(), self.tags.len())
@@ -233,9 +266,9 @@ impl Tables {
             || !within(self.postings.values(), n)
             || !self
                 .vectors
-                .values()
                 .iter()
-                .all(|&(term, _)| (term as usize) < self.terms.len())
+                .flatten()
+                .all(|&entry| (entry.0 as usize) < self.terms.len() || entry == PAD)
         {
             return Err("an offset or id out of range".into());
         }
@@ -418,11 +451,10 @@ impl TablesBuilder {
         }
         tables.versions = versions.into_iter().collect();
         tables.postings = postings.into_iter().collect();
-        let vectors: Vec<TextVector> = counts
+        tables.vectors = counts
             .into_par_iter()
-            .map(|counts| weigh(counts, &final_df, n))
+            .map(|counts| pack(&weigh(counts, &final_df, n)))
             .collect();
-        tables.vectors = vectors.into_iter().collect();
         let mut terms = vec![String::new(); final_df.len()];
         for (term, provisional) in by_term {
             let id = renumber[provisional as usize];
@@ -433,8 +465,6 @@ impl TablesBuilder {
         tables.terms = terms.into_iter().collect();
         tables.term_stories = final_df;
         tables.reindex();
-        // built on the way: kept rather than built again at first use
-        tables.by_key = Lookup(OnceLock::from(by_key));
         tables
     }
 }
@@ -442,20 +472,12 @@ impl TablesBuilder {
 /// A name → position map derived from the tables, built at first use. It is not part of their
 /// value: tables are equal whatever maps they have built so far.
 #[derive(Debug, Clone, Default)]
-struct Lookup(OnceLock<HashMap<String, u32>>);
+struct Lookup(OnceLock<Positions>);
 
 impl PartialEq for Lookup {
     fn eq(&self, _: &Lookup) -> bool {
         true
     }
-}
-
-/// Each name's position among `names`.
-fn positions<'a>(names: impl Iterator<Item = &'a str>) -> HashMap<String, u32> {
-    names
-        .enumerate()
-        .map(|(i, name)| (name.to_string(), i as u32))
-        .collect()
 }
 
 /// TF-IDF weights of term counts, the top [`VECTOR_TERMS`] kept, L2-normalised, ids ascending.

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use storyline_index::Tables;
-use storyline_index::tables::{TextVector, VECTOR_TERMS, cosine};
+use storyline_index::tables::{PAD, PackedVector, TextVector, VECTOR_TERMS, cosine, unpadded};
 use storyline_story::Language;
 
 use crate::settings::ScorerSettings;
@@ -352,27 +352,10 @@ pub struct Engine {
     tag_postings: TagPostings,
     /// tag id → ln(N / stories)
     idf: Vec<f32>,
-    /// each story's text vector inline, padded with [`PAD`]: a cosine against a candidate
-    /// reads one place in memory, not a vector header and then its buffer
-    packed: Vec<PackedVector>,
     /// each story's place in the order lists break score ties in: newer first, then by id
     /// (ordinals follow day, then id)
     list_order: Vec<u32>,
     decay: std::sync::RwLock<Arc<DecayTable>>,
-}
-
-/// A text vector stored inline: its terms ascending, then [`PAD`] entries.
-type PackedVector = [(u32, f32); VECTOR_TERMS];
-
-/// The entry that fills a packed vector after its terms.
-const PAD: (u32, f32) = (u32::MAX, 0.0);
-
-fn pack(vector: &[(u32, f32)]) -> PackedVector {
-    let mut packed = [PAD; VECTOR_TERMS];
-    for (slot, entry) in packed.iter_mut().zip(vector) {
-        *slot = *entry;
-    }
-    packed
 }
 
 /// One side of many cosines, laid out so that finding a term in it is a comparison with all
@@ -509,14 +492,12 @@ impl Engine {
             .collect();
         let decay =
             std::sync::RwLock::new(Arc::new(DecayTable::new(ScorerSettings::default().decay)));
-        let packed = tables.vectors.iter().map(pack).collect();
         let list_order = list_order(&tables.days);
         Engine {
             tables,
             text_postings,
             tag_postings,
             idf,
-            packed,
             list_order,
             decay,
         }
@@ -544,7 +525,7 @@ impl Engine {
             ord: Some(ord),
             day: t.days[ord as usize],
             language: t.languages[ord as usize],
-            vector: t.vectors[ord as usize].to_vec(),
+            vector: unpadded(&t.vectors[ord as usize]).to_vec(),
             tags: t.story_tags[ord as usize].to_vec(),
         }
     }
@@ -818,7 +799,10 @@ impl Engine {
                     explanation: Explanation {
                         tag_share,
                         tag_weights,
-                        text_similarity: cosine(&subject.vector, &self.packed[ord as usize]),
+                        text_similarity: cosine(
+                            &subject.vector,
+                            &self.tables.vectors[ord as usize],
+                        ),
                         text_weight: ranking.text_weight,
                         days_apart,
                         date_factor,
@@ -900,8 +884,8 @@ impl Engine {
             let duplicate = entries.iter().any(|&(kept, _)| {
                 (t.days[kept as usize] - day).unsigned_abs() <= settings.duplicate_days
                     && probe
-                        .get_or_insert_with(|| Probe::new(&self.packed[ord as usize]))
-                        .cosine(&self.packed[kept as usize])
+                        .get_or_insert_with(|| Probe::new(&self.tables.vectors[ord as usize]))
+                        .cosine(&self.tables.vectors[kept as usize])
                         >= settings.duplicate_similarity
             });
             if !duplicate {

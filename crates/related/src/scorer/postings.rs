@@ -6,6 +6,7 @@
 use std::ops::Range;
 
 use storyline_index::Tables;
+use storyline_index::tables::unpadded;
 
 /// A story in a term's postings.
 #[derive(Debug, Clone, Copy)]
@@ -39,7 +40,7 @@ impl TextPostings {
     pub(super) fn build(tables: &Tables) -> TextPostings {
         let terms = tables.terms.len();
         let mut offsets = vec![0usize; terms + 1];
-        for vector in tables.vectors.iter() {
+        for vector in tables.vectors.iter().map(unpadded) {
             for (term, _) in vector {
                 offsets[*term as usize + 1] += 1;
             }
@@ -54,7 +55,7 @@ impl TextPostings {
             weight: 0.0,
         };
         let mut postings = vec![empty; offsets[terms]];
-        for (ord, vector) in tables.vectors.iter().enumerate() {
+        for (ord, vector) in tables.vectors.iter().map(unpadded).enumerate() {
             let tagged = if tables.story_tags[ord].is_empty() {
                 0
             } else {
@@ -248,7 +249,7 @@ mod tests {
         let (tables, postings) = synthetic();
         let (first, last) = (tables.days[0], *tables.days.last().unwrap());
         let mut cut_short = 0;
-        for vector in tables.vectors.iter().step_by(37) {
+        for vector in tables.vectors.iter().map(unpadded).step_by(37) {
             for day in (first - 3..=last + 3).step_by(401) {
                 for window in [0, 1, 7, 64, 200] {
                     let mut together = [&[][..]; LANES];

@@ -116,7 +116,8 @@ impl Engine {
                 let exact = tag_part + text_weight * slot.text;
                 (exact, exact)
             } else if tag_part == 0.0 {
-                let exact = tag_part + text_weight * probe.cosine(&self.packed[ord as usize]);
+                let exact =
+                    tag_part + text_weight * probe.cosine(&self.tables.vectors[ord as usize]);
                 (exact, exact)
             } else {
                 (tag_part, tag_part + text_weight)
@@ -140,7 +141,7 @@ impl Engine {
     /// Computes the cosine of a bounded candidate.
     fn evaluate(&self, probe: &Probe<'_>, candidate: &mut Candidate, text_weight: f32) {
         if !candidate.is_exact() {
-            let text = probe.cosine(&self.packed[candidate.ord as usize]);
+            let text = probe.cosine(&self.tables.vectors[candidate.ord as usize]);
             candidate.relevance += text_weight * text;
             candidate.upper = candidate.relevance;
         }
@@ -265,7 +266,7 @@ impl Engine {
                     n += 1;
                 }
                 let fetched = batch[..n].iter().fold(0u32, |acc, c| {
-                    let packed = &self.packed[c.ord as usize];
+                    let packed = &self.tables.vectors[c.ord as usize];
                     acc ^ packed[0].0 ^ packed[VECTOR_TERMS / 2].0
                 });
                 std::hint::black_box(fetched);
