@@ -21,6 +21,14 @@ pub struct Strings {
 }
 
 impl Strings {
+    /// No strings yet, room for `count` of `bytes` in all.
+    pub fn with_capacity(count: usize, bytes: usize) -> Strings {
+        Strings {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(count),
+        }
+    }
+
     /// Appends a string.
     pub fn push(&mut self, s: &str) {
         self.text.push_str(s);

@@ -325,8 +325,7 @@ fn walk_size(path: &Path) -> u64 {
 }
 
 pub(crate) fn write_tables(path: &Path, tables: &Tables) -> Result<()> {
-    let bytes = tables.to_bytes();
-    write_atomically(path, |w| w.write_all(&bytes))?;
+    write_atomically(path, |w| tables.write_to(w))?;
     Ok(())
 }
 

@@ -215,9 +215,18 @@ impl Tables {
 
     /// Serialises the tables.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = MAGIC.to_vec();
-        postcard::to_io(self, &mut bytes).expect("tables serialise");
+        let mut bytes = Vec::new();
+        self.write_to(&mut bytes)
+            .expect("tables serialise to memory");
         bytes
+    }
+
+    /// Serialises the tables into `out` as they are encoded (a million stories' tables are
+    /// hundreds of megabytes: they are never held twice).
+    pub fn write_to(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
+        out.write_all(MAGIC)?;
+        postcard::to_io(self, out).map_err(std::io::Error::other)?;
+        Ok(())
     }
 
     /// Deserialises tables written by [`Tables::to_bytes`].
@@ -361,6 +370,15 @@ impl TablesBuilder {
             opstamp,
             ..Tables::default()
         };
+        // ids and titles first, each into a buffer of its exact size, each row's own copy
+        // freed as it is taken: the build never holds them twice over, nor a buffer's growth
+        let bytes = |text: fn(&Row) -> &String| rows.iter().map(|r| text(r).len()).sum();
+        tables.ids = Strings::with_capacity(rows.len(), bytes(|r| &r.id));
+        tables.titles = Strings::with_capacity(rows.len(), bytes(|r| &r.title));
+        for row in &mut rows {
+            tables.ids.push(&std::mem::take(&mut row.id));
+            tables.titles.push(&std::mem::take(&mut row.title));
+        }
         let mut by_key: HashMap<String, u32> = HashMap::new();
         let n = rows.len();
         let mut spellings: Vec<HashMap<String, u32>> = Vec::new();
@@ -415,8 +433,6 @@ impl TablesBuilder {
                 .collect();
             counts.push(terms);
             other_versions.push(row.other_versions);
-            tables.ids.push(&row.id);
-            tables.titles.push(&row.title);
             tables.days.push(row.day);
             tables.languages.push(row.language);
         }
