@@ -30,8 +30,12 @@ use super::workload::{median, percentile};
 const HUGO_SCRIPT: &str = "hugo_related.py";
 /// The FTS5 peer's script, in the scripts folder.
 const FTS5_SCRIPT: &str = "fts5_search.py";
-/// Runs of each whole-process figure (Storyline's and Hugo's alike); the median counts.
+/// Runs of each peer's whole-process figure; the median counts.
 const PROCESS_RUNS: usize = 3;
+/// Runs of each Storyline whole-process figure: more, because a run is short (a tenth of a
+/// second for a 20k batch), so one slow start on a virtual machine would move a median of
+/// three; the median counts.
+const STORYLINE_RUNS: usize = 9;
 
 /// One peer figure next to Storyline's.
 #[derive(Debug, Serialize)]
@@ -286,13 +290,13 @@ pub fn this_binary() -> Result<PathBuf> {
     std::env::current_exe().context("this binary's path")
 }
 
-/// Runs this binary `PROCESS_RUNS` times with the arguments `args` gives for each run; the
+/// Runs this binary `STORYLINE_RUNS` times with the arguments `args` gives for each run; the
 /// median wall time in seconds. Each run writes to its own new path, as each Hugo build writes
 /// into a new folder: replacing the previous run's output would time its deletion too.
 fn storyline_process(args: impl Fn(usize) -> Vec<std::ffi::OsString>) -> Result<f64> {
     let exe = this_binary()?;
-    let mut runs = Vec::with_capacity(PROCESS_RUNS);
-    for run in 0..PROCESS_RUNS {
+    let mut runs = Vec::with_capacity(STORYLINE_RUNS);
+    for run in 0..STORYLINE_RUNS {
         let args = args(run);
         // the peer's builds leave their output unwritten in the page cache (Hugo does not sync):
         // flushed first, so this run's own sync does not wait behind it
