@@ -539,13 +539,42 @@ fn scorer_tables_in_an_older_format_or_damaged_are_built_again_at_open() {
     // is not read as tables
     let older = good[8..].to_vec();
     let cut = good[..good.len() / 2].to_vec();
-    for (what, bytes) in [("older format", older), ("cut short", cut)] {
+    for (what, bytes, why) in [
+        ("older format", older, "not tables in this version's format"),
+        ("cut short", cut, ""),
+    ] {
         std::fs::write(&file, &bytes).unwrap();
         let reopened = StoryIndex::open(&root).unwrap();
+        let rebuilt = reopened
+            .tables_rebuilt()
+            .expect("the tables were built again");
+        assert!(rebuilt.contains(why), "{what}: {rebuilt}");
         assert_eq!(**reopened.tables(), *expected, "{what}");
         assert_eq!(std::fs::read(&file).unwrap(), good, "{what}: written again");
     }
     let reopened = StoryIndex::open(&root).unwrap();
+    assert_eq!(reopened.tables_rebuilt(), None, "read as they are");
     let fire = reopened.tables().tag_id("thomas fire").unwrap();
     assert!(reopened.tables().postings[fire as usize].len() >= 3);
+    // a command says so, once
+    std::fs::remove_file(&file).unwrap();
+    let note = "scorer tables built again from the stories (missing)";
+    let first = storyline(&["search", "fire", "--index", s(&root)]);
+    assert!(first.status.success());
+    assert!(
+        String::from_utf8_lossy(&first.stderr).contains(note),
+        "{first:?}"
+    );
+    let second = storyline(&["search", "fire", "--index", s(&root)]);
+    assert!(
+        !String::from_utf8_lossy(&second.stderr).contains("note:"),
+        "{second:?}"
+    );
+    // the same hits (the first line holds the time taken)
+    let hits = |out: &std::process::Output| {
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines().skip(1).map(String::from).collect::<Vec<_>>()
+    };
+    assert!(hits(&first).len() > 5);
+    assert_eq!(hits(&first), hits(&second));
 }

@@ -59,6 +59,8 @@ pub struct StoryIndex {
     meta: IndexMeta,
     normalizer: TagNormalizer,
     tables: Arc<Tables>,
+    /// why the tables were built again from the stories at open, if they were
+    tables_rebuilt: Option<String>,
 }
 
 impl std::fmt::Debug for StoryIndex {
@@ -150,6 +152,7 @@ impl StoryIndex {
             meta,
             normalizer,
             tables: Arc::new(Tables::default()),
+            tables_rebuilt: None,
         };
         match built {
             Some(tables) if tables.opstamp == story_index.index.load_metas()?.opstamp => {
@@ -167,20 +170,26 @@ impl StoryIndex {
         // buffer to allocate, zero and fill first
         // (the plain directory: the index's managed one expects tantivy's footer on each file)
         let stored = MmapDirectory::open(&self.generation)
-            .ok()
-            .and_then(|dir| dir.open_read(Path::new(TABLES)).ok())
-            .and_then(|file| file.read_bytes().ok())
-            .and_then(|bytes| Tables::from_bytes(bytes.as_slice()).ok());
-        let tables = match stored {
-            Some(tables) if tables.opstamp == opstamp => tables,
-            _ => {
-                // behind the index (killed between commit and table write): rebuild from the docs
-                let tables = Tables::build(&self.all_stories()?, &self.normalizer, opstamp);
-                write_tables(&path, &tables)?;
-                tables
+            .map_err(|e| e.to_string())
+            .and_then(|dir| {
+                dir.open_read(Path::new(TABLES))
+                    .map_err(|_| "missing".to_string())
+            })
+            .and_then(|file| file.read_bytes().map_err(|e| e.to_string()))
+            .and_then(|bytes| Tables::from_bytes(bytes.as_slice()));
+        let why = match stored {
+            Ok(tables) if tables.opstamp == opstamp => {
+                self.tables = Arc::new(tables);
+                return Ok(());
             }
+            // killed between a commit and the table write
+            Ok(_) => "behind the index's last commit".to_string(),
+            Err(e) => e,
         };
+        let tables = Tables::build(&self.all_stories()?, &self.normalizer, opstamp);
+        write_tables(&path, &tables)?;
         self.tables = Arc::new(tables);
+        self.tables_rebuilt = Some(why);
         Ok(())
     }
 
@@ -265,6 +274,13 @@ impl StoryIndex {
     /// The scorer tables.
     pub fn tables(&self) -> &Arc<Tables> {
         &self.tables
+    }
+
+    /// Why opening built the scorer tables again from the stored stories (they were missing,
+    /// behind the index, damaged or in an older format), if it did: it takes a while on a large
+    /// index, once, and a command says so.
+    pub fn tables_rebuilt(&self) -> Option<&str> {
+        self.tables_rebuilt.as_deref()
     }
 
     /// The tantivy index.

@@ -113,6 +113,9 @@ impl AppState {
         limits: Limits,
     ) -> storyline_index::Result<AppState> {
         let index = StoryIndex::open(path)?;
+        if let Some(why) = index.tables_rebuilt() {
+            tracing::info!(%why, "scorer tables built again from the stories");
+        }
         index.tables().build_lookups();
         let engine = Engine::new(Arc::clone(index.tables()));
         Ok(AppState {

@@ -8,7 +8,6 @@ use std::time::Instant;
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
-use storyline_index::StoryIndex;
 use storyline_related::batch::{
     PagesReport, PagesTarget, Shard, Tally, generate, write_jsonl, write_pages,
 };
@@ -84,7 +83,7 @@ struct BatchSummary {
 pub fn run(args: BatchArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let settings = args.scorer.settings()?;
-    let index = StoryIndex::open(&args.index)?;
+    let index = super::open_index(&args.index)?;
     let engine = Engine::new(Arc::clone(index.tables()));
     let total = engine.tables().len();
     let range = args.shard.map_or(0..total as u32, |s| s.range(total));

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use clap::Args;
-use storyline_index::StoryIndex;
 use storyline_related::Engine;
 use storyline_related::eval::{evaluate, sample_queries};
 
@@ -39,7 +38,7 @@ pub struct EvalArgs {
 /// Runs `storyline eval`.
 pub fn run(args: EvalArgs) -> Result<ExitCode> {
     let settings = args.scorer.settings()?;
-    let index = StoryIndex::open(&args.index)?;
+    let index = super::open_index(&args.index)?;
     let engine = Engine::new(Arc::clone(index.tables()));
     let tables = engine.tables();
     let queries = sample_queries(&engine, args.queries, args.seed);

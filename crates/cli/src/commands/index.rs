@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
-use storyline_index::{BuildSettings, IndexBuilder, StoryIndex, UpdateReport};
+use storyline_index::{BuildSettings, IndexBuilder, UpdateReport};
 
 use super::import::{FormatArg, print_problems, read_archives};
 use crate::progress;
@@ -75,7 +75,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
             read_archives(&args.paths, args.format, args.quiet)?
         };
         print_problems(&imported.report, 20);
-        let mut index = StoryIndex::open(&args.index)?;
+        let mut index = super::open_index(&args.index)?;
         let update = index.update(&imported.stories, &args.delete)?;
         (index, Some(update), imported.report)
     } else {

@@ -12,3 +12,18 @@ pub mod scorer_args;
 pub mod search;
 pub mod serve;
 pub mod stats;
+
+/// Opens the index at `path`, saying on standard error when its scorer tables had to be built
+/// again from the stored stories (a while on a large index, once).
+pub(crate) fn open_index(
+    path: &std::path::Path,
+) -> storyline_index::Result<storyline_index::StoryIndex> {
+    let index = storyline_index::StoryIndex::open(path)?;
+    if let Some(why) = index.tables_rebuilt() {
+        eprintln!(
+            "note: {}: scorer tables built again from the stories ({why}); later opens read them as they are",
+            path.display()
+        );
+    }
+    Ok(index)
+}

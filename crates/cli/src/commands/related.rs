@@ -36,7 +36,7 @@ pub struct RelatedArgs {
 }
 
 fn open(index: &std::path::Path) -> Result<(StoryIndex, Engine)> {
-    let index = StoryIndex::open(index)?;
+    let index = super::open_index(index)?;
     let engine = Engine::new(Arc::clone(index.tables()));
     Ok((index, engine))
 }

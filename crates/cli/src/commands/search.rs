@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Args;
-use storyline_index::{Highlighted, SearchRequest, Sort, StoryIndex};
+use storyline_index::{Highlighted, SearchRequest, Sort};
 use storyline_story::{Date, Language};
 
 use super::index::DEFAULT_INDEX;
@@ -65,7 +65,7 @@ fn marked(text: &Highlighted) -> String {
 
 /// Runs `storyline search`.
 pub fn run(args: SearchArgs) -> Result<ExitCode> {
-    let index = StoryIndex::open(&args.index)?;
+    let index = super::open_index(&args.index)?;
     let request = SearchRequest {
         query: args.query.join(" "),
         tags: args.tags,
