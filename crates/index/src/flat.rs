@@ -12,6 +12,13 @@ fn end(len: usize) -> u32 {
     u32::try_from(len).expect("a table column holds under 4 Gi entries")
 }
 
+/// Where the `i`-th item lies, given where each item ends.
+fn span(ends: &[u32], i: usize) -> Option<Range<usize>> {
+    let end = *ends.get(i)? as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+    Some(start..end)
+}
+
 /// A list of strings stored end to end in one buffer; `strings[i]` is the `i`-th.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Strings {
@@ -47,19 +54,12 @@ impl Strings {
 
     /// The `i`-th string, if there is one.
     pub fn get(&self, i: usize) -> Option<&str> {
-        let range = self.range(i)?;
-        self.text.get(range)
+        self.text.get(span(&self.ends, i)?)
     }
 
     /// The strings in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.len()).map(|i| &self[i])
-    }
-
-    fn range(&self, i: usize) -> Option<Range<usize>> {
-        let end = *self.ends.get(i)? as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        Some(start..end)
     }
 
     /// Whether the offsets are in order and fall on character boundaries (decoded bytes are
@@ -82,9 +82,7 @@ impl Index<usize> for Strings {
     type Output = str;
 
     fn index(&self, i: usize) -> &str {
-        let range = self
-            .range(i)
-            .unwrap_or_else(|| panic!("string {i} of {}", self.len()));
+        let range = span(&self.ends, i).unwrap_or_else(|| panic!("string {i} of {}", self.len()));
         &self.text[range]
     }
 }
@@ -140,9 +138,7 @@ impl<T> Jagged<T> {
 
     /// The `i`-th list, if there is one.
     pub fn get(&self, i: usize) -> Option<&[T]> {
-        let end = *self.ends.get(i)? as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        self.values.get(start..end)
+        self.values.get(span(&self.ends, i)?)
     }
 
     /// The lists in order.
@@ -179,6 +175,24 @@ impl<T, L: IntoIterator<Item = T>> FromIterator<L> for Jagged<T> {
     }
 }
 
+/// A column of names that [`Positions`] finds positions in.
+pub trait Names {
+    /// Number of names.
+    fn count(&self) -> usize;
+    /// The name at `position`.
+    fn name(&self, position: u32) -> &str;
+}
+
+impl Names for Strings {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn name(&self, position: u32) -> &str {
+        &self[position as usize]
+    }
+}
+
 /// Each name's position among a column of names, found by hashing: an open-addressing table
 /// of positions only, so a million ids cost 8 MB of table and no copy of any id. Lookups
 /// compare against the column itself. When a name occurs twice, its last position is kept.
@@ -191,52 +205,41 @@ pub struct Positions {
 }
 
 impl Positions {
-    /// The positions of `names` (the column `name_at` reads from).
-    pub fn new<'a>(
-        names: impl ExactSizeIterator<Item = &'a str>,
-        name_at: impl Fn(u32) -> &'a str,
-    ) -> Positions {
-        let size = (names.len() * 2).next_power_of_two().max(2);
+    /// The positions of the names in `names`.
+    pub fn new(names: &(impl Names + ?Sized)) -> Positions {
+        let size = (names.count() * 2).next_power_of_two().max(2);
         let mut positions = Positions {
             slots: vec![0; size],
             shift: 64 - size.trailing_zeros(),
         };
-        for (position, name) in names.enumerate() {
-            let position = end(position);
-            let mut slot = positions.home(name);
-            loop {
-                match positions.slots[slot] {
-                    0 => break,
-                    taken if name_at(taken - 1) == name => break,
-                    _ => slot = (slot + 1) & (size - 1),
-                }
-            }
+        for position in 0..end(names.count()) {
+            let slot = positions.probe(names, names.name(position));
             positions.slots[slot] = position + 1;
         }
         positions
     }
 
-    /// The position of `name`, reading candidates' names with `name_at`.
-    pub fn find<'a>(&self, name: &str, name_at: impl Fn(u32) -> &'a str) -> Option<u32> {
+    /// The position of `name` in `names` (the column these positions were built from).
+    pub fn find(&self, names: &(impl Names + ?Sized), name: &str) -> Option<u32> {
         if self.slots.is_empty() {
             return None;
         }
-        let mask = self.slots.len() - 1;
-        let mut slot = self.home(name);
-        loop {
-            match self.slots[slot] {
-                0 => return None,
-                taken if name_at(taken - 1) == name => return Some(taken - 1),
-                _ => slot = (slot + 1) & mask,
-            }
-        }
+        self.slots[self.probe(names, name)].checked_sub(1)
     }
 
-    fn home(&self, name: &str) -> usize {
+    /// The slot holding `name`'s position, or the empty slot where it goes.
+    fn probe(&self, names: &(impl Names + ?Sized), name: &str) -> usize {
         use std::hash::BuildHasher;
         let hash = rustc_hash::FxBuildHasher.hash_one(name);
         // the product's high bits mix every bit of the hash
-        (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+        let mut slot = (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
+        loop {
+            match self.slots[slot] {
+                0 => return slot,
+                taken if names.name(taken - 1) == name => return slot,
+                _ => slot = (slot + 1) & (self.slots.len() - 1),
+            }
+        }
     }
 }
 
@@ -280,23 +283,21 @@ mod tests {
 
     #[test]
     fn positions_find_every_name_and_nothing_else() {
-        let names: Vec<String> = (0..5_000).map(|i| format!("news/2020/1/{i}/a")).collect();
-        let at = |p: u32| names[p as usize].as_str();
-        let positions = Positions::new(names.iter().map(String::as_str), at);
+        let names: Strings = (0..5_000).map(|i| format!("news/2020/1/{i}/a")).collect();
+        let positions = Positions::new(&names);
         for (i, name) in names.iter().enumerate() {
-            assert_eq!(positions.find(name, at), Some(i as u32));
+            assert_eq!(positions.find(&names, name), Some(i as u32));
         }
-        assert_eq!(positions.find("news/2020/1/5000/a", at), None);
-        assert_eq!(positions.find("", at), None);
-        let twice = ["a", "b", "a"];
-        let at = |p: u32| twice[p as usize];
-        let positions = Positions::new(twice.into_iter(), at);
+        assert_eq!(positions.find(&names, "news/2020/1/5000/a"), None);
+        assert_eq!(positions.find(&names, ""), None);
+        let twice: Strings = ["a", "b", "a"].into_iter().collect();
+        let positions = Positions::new(&twice);
         assert_eq!(
-            positions.find("a", at),
+            positions.find(&twice, "a"),
             Some(2),
             "the last one, as a map would keep"
         );
-        assert_eq!(Positions::default().find("a", at), None);
+        assert_eq!(Positions::default().find(&twice, "a"), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use storyline_story::{Language, Story, TagNormalizer};
 use tantivy::tokenizer::TextAnalyzer;
 
 use crate::analyzer;
-use crate::flat::{Jagged, Positions, Strings};
+use crate::flat::{Jagged, Names, Positions, Strings};
 
 /// What a tables file starts with: the format of what follows (postcard, flat columns). A file
 /// in an older format is not read: the tables are built again from the index.
@@ -136,10 +136,7 @@ impl Tables {
         let terms = story_terms(story, &mut analyzer::english(), &mut analyzer::chinese());
         let counts: Vec<(u32, u32)> = terms
             .into_iter()
-            .filter_map(|(term, count)| {
-                let id = self.by_term().find(&term, |p| &self.terms[p as usize])?;
-                Some((id, count))
-            })
+            .filter_map(|(term, count)| Some((self.by_term().find(&self.terms, &term)?, count)))
             .collect();
         weigh(counts, &self.term_stories, self.len().max(1))
     }
@@ -166,23 +163,15 @@ impl Tables {
     }
 
     fn by_id(&self) -> &Positions {
-        self.by_id
-            .0
-            .get_or_init(|| Positions::new(self.ids.iter(), |p| &self.ids[p as usize]))
+        self.by_id.0.get_or_init(|| Positions::new(&self.ids))
     }
 
     fn by_key(&self) -> &Positions {
-        self.by_key.0.get_or_init(|| {
-            Positions::new(self.tags.iter().map(|t| t.key.as_str()), |p| {
-                &self.tags[p as usize].key
-            })
-        })
+        self.by_key.0.get_or_init(|| Positions::new(&self.tags[..]))
     }
 
     fn by_term(&self) -> &Positions {
-        self.by_term
-            .0
-            .get_or_init(|| Positions::new(self.terms.iter(), |p| &self.terms[p as usize]))
+        self.by_term.0.get_or_init(|| Positions::new(&self.terms))
     }
 
     /// Whether any story is in `language` (a search skips the fields of absent languages).
@@ -195,12 +184,12 @@ impl Tables {
 
     /// The ordinal of a story id.
     pub fn ord(&self, id: &str) -> Option<u32> {
-        self.by_id().find(id, |p| &self.ids[p as usize])
+        self.by_id().find(&self.ids, id)
     }
 
     /// The tag id of a matching key.
     pub fn tag_id(&self, key: &str) -> Option<u32> {
-        self.by_key().find(key, |p| &self.tags[p as usize].key)
+        self.by_key().find(&self.tags[..], key)
     }
 
     /// Number of stories.
@@ -482,6 +471,17 @@ impl TablesBuilder {
         tables.term_stories = final_df;
         tables.reindex();
         tables
+    }
+}
+
+/// Tags are found by their matching key.
+impl Names for [TagEntry] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn name(&self, position: u32) -> &str {
+        &self[position as usize].key
     }
 }
 
