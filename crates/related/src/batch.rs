@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -134,71 +135,150 @@ pub struct Tally {
 }
 
 /// Computes the lists of the stories in `range` and writes them to `out` as JSON Lines (see
-/// [`jsonl_line`]), in ordinal order. The workers compute and render the lines of `chunk`
-/// stories at a time while this thread writes the slice before, so memory holds a few slices
-/// of text whatever the archive's size. `on_story` is called once per story (for progress).
-/// The first write error stops the run.
+/// [`jsonl_line`]), in ordinal order. Worker threads (one per rayon thread) take blocks of
+/// stories in order and render each block's lines into a buffer; this thread writes the
+/// buffers in order as they complete. At most `ahead` stories (rounded up to whole blocks) are
+/// computed ahead of the writer, so memory holds a few blocks of text whatever the archive's
+/// size, and written buffers are filled again: the batch touches little fresh memory.
+/// `on_story` is called once per story (for progress). The first write error stops the run.
 pub fn write_jsonl(
     engine: &Engine,
     settings: &ScorerSettings,
     order: RankOrder,
     range: Range<u32>,
-    chunk: usize,
+    ahead: usize,
     on_story: &(dyn Fn() + Sync),
     out: &mut dyn Write,
 ) -> std::io::Result<Tally> {
-    let chunk = (chunk.max(1) as u32).div_ceil(BLOCK) * BLOCK;
-    let (slices, rendered) = std::sync::mpsc::sync_channel::<Vec<(Vec<u8>, Tally)>>(1);
-    // written buffers come back to be filled again: the batch's memory stays a few slices'
-    // worth, touched once
-    let spare: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
-    let spare = &spare;
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            let mut start = range.start;
-            while start < range.end {
-                let end = range.end.min(start.saturating_add(chunk));
-                let blocks = (end - start).div_ceil(BLOCK);
-                let slice: Vec<(Vec<u8>, Tally)> = (0..blocks)
-                    .into_par_iter()
-                    .map(|block| {
-                        let from = start + block * BLOCK;
-                        let to = end.min(from + BLOCK);
-                        let mut buf = spare
-                            .lock()
-                            .expect("spare buffers")
-                            .pop()
-                            .unwrap_or_else(|| Vec::with_capacity(BLOCK as usize * 2048));
-                        let mut tally = Tally::default();
-                        for ord in from..to {
-                            let ranking = engine.rank(&engine.subject(ord), settings, order);
-                            jsonl_line(engine, ord, &ranking, &mut buf);
-                            tally.lists += 1;
-                            tally.empty += usize::from(ranking.entries.is_empty());
-                            on_story();
-                        }
-                        (buf, tally)
-                    })
-                    .collect();
-                // the writer stopped (a write failed): nothing more to compute
-                if slices.send(slice).is_err() {
-                    return;
-                }
-                start = end;
+    let blocks = range.len().div_ceil(BLOCK as usize);
+    let workers = rayon::current_num_threads().clamp(1, blocks.max(1));
+    let window = ahead.div_ceil(BLOCK as usize).max(workers);
+    let line = Mutex::new(Line {
+        claimed: 0,
+        written: 0,
+        stopped: false,
+        done: (0..window).map(|_| None).collect(),
+        spare: Vec::new(),
+    });
+    // `ready`: a block the writer waits for is done; `room`: the writer moved on (or stopped)
+    let (ready, room) = (Condvar::new(), Condvar::new());
+    let work = |line: &Mutex<Line>| {
+        // a worker that panics stops the run (the panic is raised again when the scope ends)
+        let _stop = StopOnPanic {
+            line,
+            conds: [&ready, &room],
+        };
+        let mut state = line.lock().expect("batch line");
+        loop {
+            let block = state.claimed;
+            if state.stopped || block >= blocks {
+                return;
             }
-        });
+            state.claimed += 1;
+            while block >= state.written + window && !state.stopped {
+                state = room.wait(state).expect("batch line");
+            }
+            if state.stopped {
+                return;
+            }
+            let mut buf = state
+                .spare
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(BLOCK as usize * 2048));
+            drop(state);
+            let from = range.start + block as u32 * BLOCK;
+            let to = range.end.min(from + BLOCK);
+            let mut tally = Tally::default();
+            for ord in from..to {
+                let ranking = engine.rank(&engine.subject(ord), settings, order);
+                jsonl_line(engine, ord, &ranking, &mut buf);
+                tally.lists += 1;
+                tally.empty += usize::from(ranking.entries.is_empty());
+                on_story();
+            }
+            state = line.lock().expect("batch line");
+            state.done[block % window] = Some((buf, tally));
+            if block == state.written {
+                ready.notify_one();
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| work(&line));
+        }
         let mut total = Tally::default();
-        for slice in rendered {
-            for (mut buf, tally) in slice {
-                out.write_all(&buf)?;
+        let result = (|| {
+            for block in 0..blocks {
+                let (mut buf, tally) = {
+                    let mut state = line.lock().expect("batch line");
+                    loop {
+                        if let Some(done) = state.done[block % window].take() {
+                            break done;
+                        }
+                        if state.stopped {
+                            return Err(std::io::Error::other("a batch worker stopped"));
+                        }
+                        state = ready.wait(state).expect("batch line");
+                    }
+                };
+                let written = out.write_all(&buf);
                 buf.clear();
-                spare.lock().expect("spare buffers").push(buf);
+                let mut state = line.lock().expect("batch line");
+                state.spare.push(buf);
+                state.written = block + 1;
+                room.notify_all();
+                drop(state);
+                written?;
                 total.lists += tally.lists;
                 total.empty += tally.empty;
             }
+            Ok(total)
+        })();
+        if result.is_err() {
+            line.lock().expect("batch line").stopped = true;
+            room.notify_all();
         }
-        Ok(total)
+        result
     })
+}
+
+/// Stops a [`write_jsonl`] run when dropped by a panicking worker, so the writer does not
+/// wait for a block that will never come.
+struct StopOnPanic<'a> {
+    line: &'a Mutex<Line>,
+    conds: [&'a Condvar; 2],
+}
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut state = self
+                .line
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            state.stopped = true;
+            drop(state);
+            for cond in self.conds {
+                cond.notify_all();
+            }
+        }
+    }
+}
+
+/// The blocks of a [`write_jsonl`] run: which are taken, which written, and the rendered ones
+/// waiting for their turn.
+struct Line {
+    /// blocks `0..claimed` are taken by a worker
+    claimed: usize,
+    /// blocks `0..written` are written
+    written: usize,
+    /// the writer failed: the workers stop
+    stopped: bool,
+    /// rendered blocks by block number modulo the window
+    done: Vec<Option<(Vec<u8>, Tally)>>,
+    /// written buffers, to be filled again
+    spare: Vec<Vec<u8>>,
 }
 
 /// What writing pages did.
@@ -460,19 +540,27 @@ mod tests {
     fn jsonl_batch_writes_every_list_in_order_and_stops_at_a_write_error() {
         let engine = engine(3_000);
         let settings = ScorerSettings::default();
-        let batch = |out: &mut dyn Write| {
+        let batch_ahead = |ahead: usize, out: &mut dyn Write| {
             write_jsonl(
                 &engine,
                 &settings,
                 RankOrder::Default,
                 0..3_000,
-                500,
+                ahead,
                 &|| {},
                 out,
             )
         };
+        let batch = |out: &mut dyn Write| batch_ahead(500, out);
         let mut out = Vec::new();
         let tally = batch(&mut out).unwrap();
+        // however far ahead the workers may run, the same bytes in the same order
+        for ahead in [0, 1, 64, 100_000] {
+            let mut other = Vec::new();
+            let other_tally = batch_ahead(ahead, &mut other).unwrap();
+            assert_eq!(other_tally, tally, "ahead {ahead}");
+            assert!(other == out, "ahead {ahead}: different output");
+        }
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!((tally.lists, lines.len()), (3_000, 3_000));

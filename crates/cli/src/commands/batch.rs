@@ -18,9 +18,9 @@ use super::index::DEFAULT_INDEX;
 use super::scorer_args::ScorerArgs;
 use crate::progress;
 
-/// Stories whose lines are computed and rendered together in a JSON Lines batch (while the
-/// slice before is written).
-const JSONL_CHUNK: usize = 4_096;
+/// Stories whose JSON lines may be computed ahead of the writer in a batch (a few blocks per
+/// worker: enough to keep the workers busy while a block is written, little memory).
+const JSONL_AHEAD: usize = 512;
 
 /// What the batch writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -92,15 +92,15 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
     let mut counts = Tally::default();
     let pages = match args.write {
         WriteTo::Jsonl => {
-            // lists are computed and written a slice at a time, so memory does not grow with
-            // the archive
+            // lists are computed a few blocks ahead of the writer and written in order, so
+            // memory does not grow with the archive
             let mut write = |w: &mut dyn std::io::Write| {
                 counts = write_jsonl(
                     &engine,
                     &settings,
                     args.order,
                     range.clone(),
-                    JSONL_CHUNK,
+                    JSONL_AHEAD,
                     &|| bar.inc(1),
                     w,
                 )?;

@@ -75,7 +75,7 @@ pub struct BenchRow {
     pub related_p50_ms: f64,
     /// Related latency, 99th percentile (ms).
     pub related_p99_ms: f64,
-    /// Every story's list, a slice at a time as `storyline batch` computes them (s).
+    /// Every story's list, a block at a time as `storyline batch` computes them (s).
     pub batch_s: f64,
     /// Batch throughput.
     pub batch_stories_per_s: f64,
@@ -93,13 +93,13 @@ pub struct BenchRow {
 
 /// Stories handed from the importer to the index builder at a time (as `storyline index`).
 const CHUNK: usize = 50_000;
-/// Stories whose lines are computed and rendered together (as `storyline batch`, which writes
+/// Stories whose lines may be computed ahead of the writer (as `storyline batch`, which writes
 /// them to a file where this writes them to nowhere).
-const BATCH_CHUNK: usize = 4_096;
+const BATCH_AHEAD: usize = 512;
 
 /// Runs the pipeline on the archive files `files` the way the commands do: a streamed import
 /// pass (timed alone), `storyline index` (streamed import + build + tables), search and related
-/// latencies, and `storyline batch` (every list, a slice at a time). The peak memory is the
+/// latencies, and `storyline batch` (every list, a block at a time). The peak memory is the
 /// process's high-water mark over this corpus alone.
 fn bench_corpus(
     name: String,
@@ -163,7 +163,7 @@ fn bench_corpus(
         &settings,
         RankOrder::Default,
         0..stories as u32,
-        BATCH_CHUNK,
+        BATCH_AHEAD,
         &|| {},
         &mut std::io::sink(),
     )?
