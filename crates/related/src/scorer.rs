@@ -352,9 +352,6 @@ pub struct Engine {
     tag_postings: TagPostings,
     /// tag id → ln(N / stories)
     idf: Vec<f32>,
-    /// each story's place in the order lists break score ties in: newer first, then by id
-    /// (ordinals follow day, then id)
-    list_order: Vec<u32>,
     decay: std::sync::RwLock<Arc<DecayTable>>,
 }
 
@@ -420,24 +417,6 @@ fn text_may_be_needless(tags: &[(u32, f32)], settings: &ScorerSettings) -> bool 
         && text_weight * TEXT_SLACK < settings.min_relative_score * (1.0 - text_weight) * most_share
 }
 
-/// Each story's place in the list tie-break order (newer first, then by id), from the days of
-/// stories in (day, id) order: the days' runs in reverse, each run in its own order.
-fn list_order(days: &[i32]) -> Vec<u32> {
-    let mut order = vec![0u32; days.len()];
-    let mut place = 0u32;
-    let mut end = days.len();
-    while end > 0 {
-        let day = days[end - 1];
-        let start = days[..end].partition_point(|d| *d < day);
-        for slot in &mut order[start..end] {
-            *slot = place;
-            place += 1;
-        }
-        end = start;
-    }
-    order
-}
-
 /// The tag candidates a list has not seen yet, for [`Engine::settle`]: the rest of its
 /// [`Frontier`], bounded as [`Engine::candidates`] bounds them.
 struct TagSource<'a> {
@@ -492,13 +471,11 @@ impl Engine {
             .collect();
         let decay =
             std::sync::RwLock::new(Arc::new(DecayTable::new(ScorerSettings::default().decay)));
-        let list_order = list_order(&tables.days);
         Engine {
             tables,
             text_postings,
             tag_postings,
             idf,
-            list_order,
             decay,
         }
     }
@@ -966,10 +943,10 @@ impl Engine {
             .filter(|&&ord| admit.check(ord, t.days[ord as usize]))
             .map(|&ord| (ord, scratch.slots[ord as usize].tag))
             .collect();
-        let order = &self.list_order;
+        let place = |ord: u32| settle::list_place(scratch.slots[ord as usize].day, ord);
         scored.sort_by(|a, b| {
             b.1.total_cmp(&a.1)
-                .then_with(|| order[a.0 as usize].cmp(&order[b.0 as usize]))
+                .then_with(|| place(b.0).cmp(&place(a.0)))
         });
         scored.truncate(settings.limit);
         Ranking {

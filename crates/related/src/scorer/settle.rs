@@ -28,6 +28,8 @@ const EVALUATE_TOGETHER: usize = 8;
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Candidate {
     pub(super) ord: u32,
+    /// its day (for the tie-break)
+    pub(super) day: i32,
     pub(super) relevance: f32,
     pub(super) upper: f32,
     pub(super) factor: f32,
@@ -48,23 +50,29 @@ impl Candidate {
 }
 
 /// A candidate in the settling queue, greatest first: best possible score, then the list's
-/// tie-break (newer first, then id order), packed into one integer: a score is positive and
-/// finite, so its bits order as the numbers do, and below them the story's place in the
-/// tie-break order, reversed.
+/// tie-break ([`list_place`]), packed into one integer: a score is positive and finite, so its
+/// bits order as the numbers do.
 #[derive(Debug, Clone, Copy)]
 struct Queued {
-    key: u64,
+    key: u128,
     candidate: Candidate,
 }
 
 impl Queued {
-    fn new(candidate: Candidate, list_order: &[u32]) -> Queued {
-        let tie = u32::MAX - list_order[candidate.ord as usize];
+    fn new(candidate: Candidate) -> Queued {
+        let score = u128::from(candidate.upper_score().to_bits());
         Queued {
-            key: (u64::from(candidate.upper_score().to_bits()) << 32) | u64::from(tie),
+            key: (score << 64) | u128::from(list_place(candidate.day, candidate.ord)),
             candidate,
         }
     }
+}
+
+/// The order lists break score ties in, greatest first: newer first, then by id. Ordinals
+/// follow day, then id, so within a day the smaller ordinal comes first. Computed from the day
+/// and ordinal the caller has at hand: no lookup in a table as large as the archive.
+pub(super) fn list_place(day: i32, ord: u32) -> u64 {
+    (u64::from(day.wrapping_sub(i32::MIN) as u32) << 32) | u64::from(u32::MAX - ord)
 }
 
 impl Ord for Queued {
@@ -129,6 +137,7 @@ impl Engine {
                 best_upper = best_upper.max(upper);
                 out.push(Candidate {
                     ord,
+                    day,
                     relevance,
                     upper,
                     factor,
@@ -200,11 +209,7 @@ impl Engine {
         let mut sure = best_upper.max(unseen.map_or(0.0, |b| b.relevance)) * share;
         let mut best_exact = false;
         candidates.retain(|c| c.upper >= cut);
-        let order = &self.list_order;
-        let mut queue: BinaryHeap<Queued> = candidates
-            .into_iter()
-            .map(|c| Queued::new(c, order))
-            .collect();
+        let mut queue: BinaryHeap<Queued> = candidates.into_iter().map(Queued::new).collect();
         let mut given = Vec::new();
         // takes the source's next candidates into the queue; false when it has none left
         let mut refill = |queue: &mut BinaryHeap<Queued>,
@@ -227,7 +232,7 @@ impl Engine {
                 given
                     .iter()
                     .filter(|c| c.upper >= *cut)
-                    .map(|&c| Queued::new(c, order)),
+                    .map(|&c| Queued::new(c)),
             );
             true
         };
@@ -272,10 +277,10 @@ impl Engine {
                 std::hint::black_box(fetched);
                 for other in &mut batch[1..n] {
                     self.evaluate(probe, other, text_weight);
-                    queue.push(Queued::new(*other, order));
+                    queue.push(Queued::new(*other));
                 }
                 self.evaluate(probe, &mut candidate, text_weight);
-                let queued = Queued::new(candidate, order);
+                let queued = Queued::new(candidate);
                 if queue.peek().is_some_and(|top| *top > queued) || outdone(&queued, unseen) {
                     queue.push(queued);
                     continue;
@@ -344,11 +349,18 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn list_order_is_newer_first_then_by_id() {
+    fn list_place_is_newer_first_then_by_id() {
         // stories in (day, id) order, as the tables keep them
         let days = [1, 1, 2, 3, 3, 3];
-        assert_eq!(super::super::list_order(&days), vec![4, 5, 3, 0, 1, 2]);
-        assert!(super::super::list_order(&[]).is_empty());
+        let mut ords: Vec<u32> = (0..days.len() as u32).collect();
+        ords.sort_by_key(|&ord| std::cmp::Reverse(super::list_place(days[ord as usize], ord)));
+        assert_eq!(ords, vec![3, 4, 5, 2, 0, 1]);
+        // days before 1970 and far after it keep their order
+        let far = [i32::MIN, -700_000, -1, 0, 1, 3_000_000, i32::MAX];
+        assert!(
+            far.windows(2)
+                .all(|w| super::list_place(w[0], 0) < super::list_place(w[1], 0))
+        );
     }
 
     #[test]
