@@ -538,10 +538,23 @@ fn scorer_tables_in_an_older_format_or_damaged_are_built_again_at_open() {
     // files before the format mark were postcard from the first byte: without the mark, a file
     // is not read as tables
     let older = good[8..].to_vec();
+    // the last format mark before columns were read in place
+    let mut postcard_columns = good.clone();
+    postcard_columns[7] = 2;
     let cut = good[..good.len() / 2].to_vec();
+    // the text vectors' last terms overwritten: term ids past the vocabulary
+    let mut damaged = good.clone();
+    let len = damaged.len();
+    damaged[len - 64..].fill(0xff);
     for (what, bytes, why) in [
         ("older format", older, "not tables in this version's format"),
-        ("cut short", cut, ""),
+        (
+            "postcard columns",
+            postcard_columns,
+            "not tables in this version's format",
+        ),
+        ("cut short", cut, "cut short"),
+        ("damaged", damaged, "out of range"),
     ] {
         std::fs::write(&file, &bytes).unwrap();
         let reopened = StoryIndex::open(&root).unwrap();

@@ -1,10 +1,14 @@
 //! Flat containers for the scorer's tables: many strings in one buffer, many short lists in one
-//! array. A table of a million stories is then a handful of allocations rather than millions,
-//! and it decodes as a few long copies rather than one small allocation per story.
+//! array, plain values in one array. A table of a million stories is then a handful of arrays
+//! rather than millions of allocations. Each array either owns its memory (tables being built)
+//! or lies in place in the mapped tables file (tables opened from disk): opening decodes and
+//! copies nothing, and no fresh memory is touched for what the file already holds.
 
-use std::ops::{Index, Range};
+use std::fmt;
+use std::ops::{Deref, Index, Range};
 
-use serde::{Deserialize, Serialize};
+use bytemuck::Pod;
+use tantivy::directory::OwnedBytes;
 
 /// The end of the items so far, as a `u32` offset: tables stay far below 4 Gi bytes of text or
 /// entries (10M stories hold about 2 GB of ids and titles together, in two buffers).
@@ -19,27 +23,206 @@ fn span(ends: &[u32], i: usize) -> Option<Range<usize>> {
     Some(start..end)
 }
 
+/// Values of a plain type (integers, floats), in memory of their own or in place in a mapped
+/// file. Either way it reads as a slice.
+#[derive(Clone)]
+pub struct Column<T: Pod> {
+    backing: Backing<T>,
+}
+
+#[derive(Clone)]
+enum Backing<T> {
+    Owned(Vec<T>),
+    /// bytes aligned for `T`, a whole number of values (checked when made)
+    Mapped(OwnedBytes),
+}
+
+impl<T: Pod> Column<T> {
+    /// The values held in `bytes` (in this machine's byte order, as [`Column::as_bytes`] gave
+    /// them), read in place when the bytes are aligned for `T`, else copied.
+    pub fn from_bytes(bytes: OwnedBytes) -> Result<Column<T>, String> {
+        let size = std::mem::size_of::<T>();
+        if !bytes.len().is_multiple_of(size) {
+            return Err(format!(
+                "a column of {} bytes does not hold whole {size}-byte values",
+                bytes.len()
+            ));
+        }
+        let backing = if bytemuck::try_cast_slice::<u8, T>(bytes.as_slice()).is_ok() {
+            Backing::Mapped(bytes)
+        } else {
+            Backing::Owned(
+                bytes
+                    .as_slice()
+                    .chunks_exact(size)
+                    .map(bytemuck::pod_read_unaligned)
+                    .collect(),
+            )
+        };
+        Ok(Column { backing })
+    }
+
+    /// The values' bytes, in this machine's byte order.
+    pub fn as_bytes(&self) -> &[u8] {
+        bytemuck::cast_slice(self)
+    }
+
+    /// The values to change: copied into memory of their own first if they are in place in a
+    /// file.
+    pub fn to_mut(&mut self) -> &mut Vec<T> {
+        if let Backing::Mapped(_) = self.backing {
+            self.backing = Backing::Owned(self.to_vec());
+        }
+        match &mut self.backing {
+            Backing::Owned(values) => values,
+            Backing::Mapped(_) => unreachable!("just copied"),
+        }
+    }
+
+    /// Copies the values into memory of their own if they are in place in a mapped file (see
+    /// [`Tables::make_resident`](crate::Tables::make_resident)).
+    pub fn make_resident(&mut self) {
+        self.to_mut();
+    }
+
+    /// Whether the values are read in place in a mapped file.
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.backing, Backing::Mapped(_))
+    }
+}
+
+impl<T: Pod> Deref for Column<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        match &self.backing {
+            Backing::Owned(values) => values,
+            Backing::Mapped(bytes) => bytemuck::cast_slice(bytes.as_slice()),
+        }
+    }
+}
+
+impl<T: Pod> Default for Column<T> {
+    fn default() -> Self {
+        Column {
+            backing: Backing::Owned(Vec::new()),
+        }
+    }
+}
+
+impl<T: Pod> From<Vec<T>> for Column<T> {
+    fn from(values: Vec<T>) -> Self {
+        Column {
+            backing: Backing::Owned(values),
+        }
+    }
+}
+
+impl<T: Pod> FromIterator<T> for Column<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(values: I) -> Self {
+        Vec::from_iter(values).into()
+    }
+}
+
+impl<T: Pod + PartialEq> PartialEq for Column<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self[..] == other[..]
+    }
+}
+
+impl<T: Pod + fmt::Debug> fmt::Debug for Column<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// The text of [`Strings`]: a string of its own, or bytes in place in a mapped file that were
+/// checked to be UTF-8 when read.
+#[derive(Clone)]
+enum Text {
+    Owned(String),
+    Mapped(OwnedBytes),
+}
+
+impl Text {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Text::Owned(text) => text.as_bytes(),
+            Text::Mapped(bytes) => bytes.as_slice(),
+        }
+    }
+}
+
 /// A list of strings stored end to end in one buffer; `strings[i]` is the `i`-th.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone)]
 pub struct Strings {
-    text: String,
+    text: Text,
     /// Where each string ends in `text`.
-    ends: Vec<u32>,
+    ends: Column<u32>,
+}
+
+impl Default for Strings {
+    fn default() -> Self {
+        Strings {
+            text: Text::Owned(String::new()),
+            ends: Column::default(),
+        }
+    }
 }
 
 impl Strings {
     /// No strings yet, room for `count` of `bytes` in all.
     pub fn with_capacity(count: usize, bytes: usize) -> Strings {
         Strings {
-            text: String::with_capacity(bytes),
-            ends: Vec::with_capacity(count),
+            text: Text::Owned(String::with_capacity(bytes)),
+            ends: Vec::with_capacity(count).into(),
         }
+    }
+
+    /// The strings whose text is `text` and which end at `ends`, checked: the text is UTF-8,
+    /// the ends are in order and fall on character boundaries, the last one at the text's end.
+    pub fn from_parts(text: OwnedBytes, ends: Column<u32>) -> Result<Strings, String> {
+        let checked = std::str::from_utf8(text.as_slice())
+            .map_err(|e| format!("strings that are not UTF-8: {e}"))?;
+        let mut start = 0usize;
+        let formed = ends.iter().all(|&end| {
+            let end = end as usize;
+            let ok = start <= end && checked.is_char_boundary(end);
+            start = end;
+            ok
+        }) && ends.last().is_none_or(|&e| e as usize == checked.len());
+        if !formed {
+            return Err("string offsets out of order or inside a character".into());
+        }
+        Ok(Strings {
+            text: Text::Mapped(text),
+            ends,
+        })
+    }
+
+    /// The text and the ends, as [`Strings::from_parts`] takes them.
+    pub fn parts(&self) -> (&[u8], &Column<u32>) {
+        (self.text.bytes(), &self.ends)
+    }
+
+    /// Copies the strings into memory of their own if they are in place in a mapped file.
+    pub fn make_resident(&mut self) {
+        if let Text::Mapped(bytes) = &self.text {
+            let text = String::from_utf8(bytes.as_slice().to_vec()).expect("checked when read");
+            self.text = Text::Owned(text);
+        }
+        self.ends.make_resident();
     }
 
     /// Appends a string.
     pub fn push(&mut self, s: &str) {
-        self.text.push_str(s);
-        self.ends.push(end(self.text.len()));
+        self.make_resident();
+        let Text::Owned(text) = &mut self.text else {
+            unreachable!("just copied")
+        };
+        text.push_str(s);
+        let len = end(text.len());
+        self.ends.to_mut().push(len);
     }
 
     /// Number of strings.
@@ -52,29 +235,39 @@ impl Strings {
         self.ends.is_empty()
     }
 
+    /// The `i`-th string's bytes (UTF-8), if there is one: what a writer of bytes needs, with
+    /// no check of the text.
+    pub fn bytes(&self, i: usize) -> Option<&[u8]> {
+        self.text.bytes().get(span(&self.ends, i)?)
+    }
+
     /// The `i`-th string, if there is one.
     pub fn get(&self, i: usize) -> Option<&str> {
-        self.text.get(span(&self.ends, i)?)
+        let range = span(&self.ends, i)?;
+        match &self.text {
+            Text::Owned(text) => text.get(range),
+            // checked when read: the check here is of one string only
+            Text::Mapped(bytes) => std::str::from_utf8(bytes.as_slice().get(range)?).ok(),
+        }
     }
 
     /// The strings in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.len()).map(|i| &self[i])
     }
+}
 
-    /// Whether the offsets are in order and fall on character boundaries (decoded bytes are
-    /// checked before use).
-    pub(crate) fn is_well_formed(&self) -> bool {
-        let mut start = 0usize;
-        self.ends.iter().all(|&end| {
-            let end = end as usize;
-            let ok = start <= end && self.text.is_char_boundary(end);
-            start = end;
-            ok
-        }) && self
-            .ends
-            .last()
-            .is_none_or(|&e| e as usize == self.text.len())
+impl PartialEq for Strings {
+    fn eq(&self, other: &Self) -> bool {
+        self.text.bytes() == other.text.bytes() && self.ends == other.ends
+    }
+}
+
+impl Eq for Strings {}
+
+impl fmt::Debug for Strings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -82,8 +275,8 @@ impl Index<usize> for Strings {
     type Output = str;
 
     fn index(&self, i: usize) -> &str {
-        let range = span(&self.ends, i).unwrap_or_else(|| panic!("string {i} of {}", self.len()));
-        &self.text[range]
+        self.get(i)
+            .unwrap_or_else(|| panic!("string {i} of {}", self.len()))
     }
 }
 
@@ -98,27 +291,51 @@ impl<S: AsRef<str>> FromIterator<S> for Strings {
 }
 
 /// Short lists stored end to end in one array; `lists[i]` is the `i`-th list as a slice.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Jagged<T> {
-    values: Vec<T>,
+#[derive(Clone, PartialEq)]
+pub struct Jagged<T: Pod> {
+    values: Column<T>,
     /// Where each list ends in `values`.
-    ends: Vec<u32>,
+    ends: Column<u32>,
 }
 
-impl<T> Default for Jagged<T> {
+impl<T: Pod> Default for Jagged<T> {
     fn default() -> Self {
         Jagged {
-            values: Vec::new(),
-            ends: Vec::new(),
+            values: Column::default(),
+            ends: Column::default(),
         }
     }
 }
 
-impl<T> Jagged<T> {
+impl<T: Pod> Jagged<T> {
+    /// The lists whose values are `values` and which end at `ends`, checked: the ends are in
+    /// order, the last one at the values' end.
+    pub fn from_parts(values: Column<T>, ends: Column<u32>) -> Result<Jagged<T>, String> {
+        let formed = ends.windows(2).all(|w| w[0] <= w[1])
+            && ends.last().is_none_or(|&e| e as usize == values.len());
+        if !formed {
+            return Err("list offsets out of order or past the values".into());
+        }
+        Ok(Jagged { values, ends })
+    }
+
+    /// The values and the ends, as [`Jagged::from_parts`] takes them.
+    pub fn parts(&self) -> (&Column<T>, &Column<u32>) {
+        (&self.values, &self.ends)
+    }
+
+    /// Copies the lists into memory of their own if they are in place in a mapped file.
+    pub fn make_resident(&mut self) {
+        self.values.make_resident();
+        self.ends.make_resident();
+    }
+
     /// Appends a list.
     pub fn push(&mut self, list: impl IntoIterator<Item = T>) {
-        self.values.extend(list);
-        self.ends.push(end(self.values.len()));
+        let values = self.values.to_mut();
+        values.extend(list);
+        let len = end(values.len());
+        self.ends.to_mut().push(len);
     }
 
     /// Number of lists.
@@ -145,18 +362,15 @@ impl<T> Jagged<T> {
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &[T]> + '_ {
         (0..self.len()).map(|i| &self[i])
     }
+}
 
-    /// Whether the offsets are in order and within the values.
-    pub(crate) fn is_well_formed(&self) -> bool {
-        self.ends.windows(2).all(|w| w[0] <= w[1])
-            && self
-                .ends
-                .last()
-                .is_none_or(|&e| e as usize == self.values.len())
+impl<T: Pod + fmt::Debug> fmt::Debug for Jagged<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
-impl<T> Index<usize> for Jagged<T> {
+impl<T: Pod> Index<usize> for Jagged<T> {
     type Output = [T];
 
     fn index(&self, i: usize) -> &[T] {
@@ -165,7 +379,7 @@ impl<T> Index<usize> for Jagged<T> {
     }
 }
 
-impl<T, L: IntoIterator<Item = T>> FromIterator<L> for Jagged<T> {
+impl<T: Pod, L: IntoIterator<Item = T>> FromIterator<L> for Jagged<T> {
     fn from_iter<I: IntoIterator<Item = L>>(lists: I) -> Jagged<T> {
         let mut jagged = Jagged::default();
         for list in lists {
@@ -179,8 +393,8 @@ impl<T, L: IntoIterator<Item = T>> FromIterator<L> for Jagged<T> {
 pub trait Names {
     /// Number of names.
     fn count(&self) -> usize;
-    /// The name at `position`.
-    fn name(&self, position: u32) -> &str;
+    /// The name at `position`, as bytes (UTF-8).
+    fn name(&self, position: u32) -> &[u8];
 }
 
 impl Names for Strings {
@@ -188,8 +402,9 @@ impl Names for Strings {
         self.len()
     }
 
-    fn name(&self, position: u32) -> &str {
-        &self[position as usize]
+    fn name(&self, position: u32) -> &[u8] {
+        self.bytes(position as usize)
+            .unwrap_or_else(|| panic!("string {position} of {}", self.len()))
     }
 }
 
@@ -224,11 +439,11 @@ impl Positions {
         if self.slots.is_empty() {
             return None;
         }
-        self.slots[self.probe(names, name)].checked_sub(1)
+        self.slots[self.probe(names, name.as_bytes())].checked_sub(1)
     }
 
     /// The slot holding `name`'s position, or the empty slot where it goes.
-    fn probe(&self, names: &(impl Names + ?Sized), name: &str) -> usize {
+    fn probe(&self, names: &(impl Names + ?Sized), name: &[u8]) -> usize {
         use std::hash::BuildHasher;
         let hash = rustc_hash::FxBuildHasher.hash_one(name);
         // the product's high bits mix every bit of the hash
@@ -260,9 +475,19 @@ mod tests {
             strings.iter().collect::<Vec<_>>(),
             ["news/a", "", "消息/乙", "c"]
         );
-        assert!(strings.is_well_formed());
-        let back: Strings = postcard::from_bytes(&postcard::to_stdvec(&strings).unwrap()).unwrap();
+        // read back in place from bytes, as from a mapped file
+        let (text, ends) = strings.parts();
+        let ends = Column::from_bytes(OwnedBytes::new(ends.as_bytes().to_vec())).unwrap();
+        let back = Strings::from_parts(OwnedBytes::new(text.to_vec()), ends).unwrap();
         assert_eq!(back, strings);
+        assert_eq!(&back[2], "消息/乙");
+        assert_eq!(back.bytes(2), Some("消息/乙".as_bytes()));
+        assert_eq!(back.get(4), None);
+        // and changed: it takes a copy of its own first
+        let mut more = back.clone();
+        more.push("d");
+        assert_eq!(more.iter().last(), Some("d"));
+        assert_eq!(back.len(), 4);
     }
 
     #[test]
@@ -278,7 +503,36 @@ mod tests {
             lists.iter().map(<[u32]>::len).collect::<Vec<_>>(),
             [2, 0, 1]
         );
-        assert!(lists.is_well_formed());
+        let (values, ends) = lists.parts();
+        let back = Jagged::from_parts(values.clone(), ends.clone()).unwrap();
+        assert_eq!(back, lists);
+    }
+
+    #[test]
+    fn columns_read_in_place_when_aligned_and_copied_when_not() {
+        let values: Column<u32> = vec![1u32, 2, 0xdead_beef].into();
+        let bytes = values.as_bytes().to_vec();
+        // an allocation of 13 bytes, the column from its second byte: misaligned for u32
+        let mut shifted = vec![0u8];
+        shifted.extend_from_slice(&bytes);
+        let shifted = OwnedBytes::new(shifted).slice(1..13);
+        let copied = Column::<u32>::from_bytes(shifted).unwrap();
+        assert_eq!(copied, values);
+        assert!(!copied.is_mapped());
+        let aligned = OwnedBytes::new(
+            values
+                .iter()
+                .flat_map(|v| v.to_ne_bytes())
+                .collect::<Vec<u8>>(),
+        );
+        let in_place = Column::<u32>::from_bytes(aligned.clone()).unwrap();
+        assert_eq!(in_place, values);
+        assert_eq!(
+            in_place.is_mapped(),
+            aligned.as_slice().as_ptr().align_offset(4) == 0
+        );
+        let err = Column::<u32>::from_bytes(aligned.slice(0..6)).unwrap_err();
+        assert!(err.contains("whole 4-byte values"), "{err}");
     }
 
     #[test]
@@ -302,20 +556,20 @@ mod tests {
 
     #[test]
     fn offsets_out_of_order_or_inside_a_character_are_caught() {
-        let strings = Strings {
-            text: "消息".into(),
-            ends: vec![1, 6],
-        };
-        assert!(!strings.is_well_formed(), "1 is inside 消");
-        let strings = Strings {
-            text: "abc".into(),
-            ends: vec![2, 1, 3],
-        };
-        assert!(!strings.is_well_formed());
-        let lists = Jagged {
-            values: vec![1u32, 2],
-            ends: vec![1, 3],
-        };
-        assert!(!lists.is_well_formed(), "ends past the values");
+        let ends = |ends: Vec<u32>| Column::from(ends);
+        let text = |text: &str| OwnedBytes::new(text.as_bytes().to_vec());
+        let err = Strings::from_parts(text("消息"), ends(vec![1, 6])).unwrap_err();
+        assert!(err.contains("inside a character"), "1 is inside 消: {err}");
+        assert!(Strings::from_parts(text("abc"), ends(vec![2, 1, 3])).is_err());
+        assert!(
+            Strings::from_parts(text("abc"), ends(vec![1, 2])).is_err(),
+            "short of the end"
+        );
+        let err =
+            Strings::from_parts(OwnedBytes::new(vec![b'a', 0xff]), ends(vec![2])).unwrap_err();
+        assert!(err.contains("not UTF-8"), "{err}");
+        assert!(Strings::from_parts(text("消息"), ends(vec![3, 6])).is_ok());
+        let err = Jagged::from_parts(Column::from(vec![1u32, 2]), ends(vec![1, 3])).unwrap_err();
+        assert!(err.contains("past the values"), "{err}");
     }
 }

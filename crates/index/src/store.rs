@@ -166,8 +166,8 @@ impl StoryIndex {
     fn load_tables(&mut self) -> Result<()> {
         let opstamp = self.index.load_metas()?.opstamp;
         let path = self.generation.join(TABLES);
-        // mapped, not read: the file's pages are decoded straight from the page cache, with no
-        // buffer to allocate, zero and fill first
+        // mapped, not read: the columns are read in place in the page cache, with no buffer to
+        // allocate, zero and fill
         // (the plain directory: the index's managed one expects tantivy's footer on each file)
         let stored = MmapDirectory::open(&self.generation)
             .map_err(|e| e.to_string())
@@ -176,7 +176,7 @@ impl StoryIndex {
                     .map_err(|_| "missing".to_string())
             })
             .and_then(|file| file.read_bytes().map_err(|e| e.to_string()))
-            .and_then(|bytes| Tables::from_bytes(bytes.as_slice()));
+            .and_then(Tables::from_owned_bytes);
         let why = match stored {
             Ok(tables) if tables.opstamp == opstamp => {
                 self.tables = Arc::new(tables);

@@ -2,7 +2,8 @@
 //! ordinals (in date order, so every posting list is date-sorted) with their day, language and
 //! tag ids; tags with their display spelling and story counts; tag postings; and a short TF-IDF
 //! vector per story over a shared vocabulary, for text similarity without touching the index.
-//! Built with the index and persisted beside it (postcard, a compact binary serde format).
+//! Built with the index and persisted beside it: a file of raw columns, mapped and read in
+//! place when an index is opened (see [`Tables::write_to`]).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -13,11 +14,31 @@ use storyline_story::{Language, Story, TagNormalizer};
 use tantivy::tokenizer::TextAnalyzer;
 
 use crate::analyzer;
-use crate::flat::{Jagged, Names, Positions, Strings};
+use tantivy::directory::OwnedBytes;
 
-/// What a tables file starts with: the format of what follows (postcard, flat columns). A file
+use crate::flat::{Column, Jagged, Names, Positions, Strings};
+
+/// What a tables file starts with: the format of what follows (raw columns in place). A file
 /// in an older format is not read: the tables are built again from the index.
-const MAGIC: &[u8; 8] = b"SLTAB\x00\x00\x02";
+const MAGIC: &[u8; 8] = b"SLTAB\x00\x00\x03";
+
+/// Columns of a tables file, in the order they are written.
+const SECTIONS: usize = 15;
+
+/// What a tables file holds besides its columns: the small parts, and each column's length in
+/// bytes (postcard, after the format mark and the head's own length).
+#[derive(Serialize, Deserialize)]
+struct Head {
+    opstamp: u64,
+    languages: Vec<Language>,
+    tags: Vec<TagEntry>,
+    sections: Vec<u64>,
+}
+
+/// Bytes that pad `len` to a multiple of 8, so every column starts aligned for its values.
+fn padding(len: usize) -> usize {
+    len.next_multiple_of(8) - len
+}
 
 /// Terms kept in a story's text vector.
 pub const VECTOR_TERMS: usize = 16;
@@ -63,7 +84,7 @@ pub fn unpadded(packed: &PackedVector) -> &[(u32, f32)] {
 
 /// The scorer's tables. Story ordinals are positions in `ids` (sorted by date, then id); tag
 /// ids are positions in `tags`; term ids are positions in `terms`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tables {
     /// The tantivy commit these tables describe.
     pub opstamp: u64,
@@ -72,7 +93,7 @@ pub struct Tables {
     /// Story headlines by ordinal (related lists show them without touching the index).
     pub titles: Strings,
     /// Story days (days since 1970-01-01) by ordinal, ascending.
-    pub days: Vec<i32>,
+    pub days: Column<i32>,
     /// Story languages by ordinal.
     pub languages: Vec<Language>,
     /// Tag ids of each story, in the story's order.
@@ -86,17 +107,13 @@ pub struct Tables {
     /// Text vocabulary: analysed terms.
     pub terms: Strings,
     /// Stories whose text holds each term.
-    pub term_stories: Vec<u32>,
+    pub term_stories: Column<u32>,
     /// Each story's text vector, packed.
     pub vectors: Vec<PackedVector>,
-    #[serde(skip)]
     by_id: Lookup,
-    #[serde(skip)]
     by_key: Lookup,
-    #[serde(skip)]
     by_term: Lookup,
     /// Whether any story is in English, in Chinese.
-    #[serde(skip)]
     languages_present: [bool; 2],
 }
 
@@ -192,6 +209,23 @@ impl Tables {
         self.by_key().find(&self.tags[..], key)
     }
 
+    /// Copies the columns a related list reads at random (ids, days, each story's tags and
+    /// versions) out of the mapped file into memory of their own. Read in place, they cost a
+    /// page-table walk at nearly every read on a large archive (file pages are 4 KiB; the heap
+    /// gets huge pages); copied, they cost the copy: worth it for a batch of every list, not
+    /// for a few lookups.
+    pub fn make_resident(&mut self) {
+        let (ids, rest) = (&mut self.ids, (&mut self.days, &mut self.story_tags));
+        rayon::join(
+            || ids.make_resident(),
+            || {
+                rest.0.make_resident();
+                rest.1.make_resident();
+            },
+        );
+        self.versions.make_resident();
+    }
+
     /// Number of stories.
     pub fn len(&self) -> usize {
         self.ids.len()
@@ -210,22 +244,150 @@ impl Tables {
         bytes
     }
 
-    /// Serialises the tables into `out` as they are encoded (a million stories' tables are
-    /// hundreds of megabytes: they are never held twice).
+    /// Writes the tables into `out`: the format mark, the head (its length as 8 bytes, then
+    /// postcard: opstamp, languages, tags, the columns' lengths), then each column's values as
+    /// they lie in memory (this machine's byte order), padded to 8 bytes. Opening an index maps
+    /// the file and reads the columns in place ([`Tables::from_owned_bytes`]).
     pub fn write_to(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
+        let vector_bytes = self.vectors.len() * VECTOR_TERMS * 8;
+        let sections: [&[u8]; SECTIONS - 1] = [
+            self.ids.parts().0,
+            self.ids.parts().1.as_bytes(),
+            self.titles.parts().0,
+            self.titles.parts().1.as_bytes(),
+            self.days.as_bytes(),
+            self.story_tags.parts().0.as_bytes(),
+            self.story_tags.parts().1.as_bytes(),
+            self.versions.parts().0.as_bytes(),
+            self.versions.parts().1.as_bytes(),
+            self.postings.parts().0.as_bytes(),
+            self.postings.parts().1.as_bytes(),
+            self.terms.parts().0,
+            self.terms.parts().1.as_bytes(),
+            self.term_stories.as_bytes(),
+        ];
+        let head = Head {
+            opstamp: self.opstamp,
+            languages: self.languages.clone(),
+            tags: self.tags.clone(),
+            sections: sections
+                .iter()
+                .map(|s| s.len() as u64)
+                .chain([vector_bytes as u64])
+                .collect(),
+        };
+        let head = postcard::to_stdvec(&head).map_err(std::io::Error::other)?;
         out.write_all(MAGIC)?;
-        postcard::to_io(self, out).map_err(std::io::Error::other)?;
+        out.write_all(&(head.len() as u64).to_le_bytes())?;
+        out.write_all(&head)?;
+        out.write_all(&[0; 8][..padding(head.len())])?;
+        for section in sections {
+            out.write_all(section)?;
+            out.write_all(&[0; 8][..padding(section.len())])?;
+        }
+        // the vectors: (term, weight bits) pairs, a story's 16 in a row
+        let mut row = Vec::with_capacity(VECTOR_TERMS * 8);
+        for vector in &self.vectors {
+            row.clear();
+            for &(term, weight) in vector {
+                row.extend_from_slice(&term.to_ne_bytes());
+                row.extend_from_slice(&weight.to_bits().to_ne_bytes());
+            }
+            out.write_all(&row)?;
+        }
         Ok(())
     }
 
-    /// Deserialises tables written by [`Tables::to_bytes`].
-    /// The bytes are checked: a file in another format, cut short, or whose columns disagree
-    /// is an error, never tables that would point outside themselves.
+    /// Reads tables written by [`Tables::write_to`] from a copy of `bytes`.
     pub fn from_bytes(bytes: &[u8]) -> Result<Tables, String> {
-        let body = bytes
-            .strip_prefix(MAGIC)
-            .ok_or("not tables in this version's format")?;
-        let mut tables: Tables = postcard::from_bytes(body).map_err(|e| e.to_string())?;
+        Tables::from_owned_bytes(OwnedBytes::new(bytes.to_vec()))
+    }
+
+    /// Reads tables written by [`Tables::write_to`], their columns in place in `bytes` (a
+    /// mapped file: nothing is decoded or copied but the head and the text vectors). The
+    /// bytes are checked: a file in another format, cut short, or whose columns disagree is an
+    /// error, never tables that would point outside themselves.
+    pub fn from_owned_bytes(bytes: OwnedBytes) -> Result<Tables, String> {
+        if cfg!(target_endian = "big") {
+            // the columns are read as they lie, in a little-endian machine's order
+            return Err("tables files are read in place on little-endian machines only".into());
+        }
+        if !bytes.as_slice().starts_with(MAGIC) {
+            return Err("not tables in this version's format".into());
+        }
+        let cut = || "the tables file is cut short".to_string();
+        let head_len = bytes
+            .as_slice()
+            .get(8..16)
+            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")) as usize)
+            .ok_or_else(cut)?;
+        let head_end = 16usize.checked_add(head_len).ok_or_else(cut)?;
+        let head: Head = postcard::from_bytes(bytes.as_slice().get(16..head_end).ok_or_else(cut)?)
+            .map_err(|e| e.to_string())?;
+        if head.sections.len() != SECTIONS {
+            return Err(format!(
+                "{} columns in the tables file, not {SECTIONS}",
+                head.sections.len()
+            ));
+        }
+        let mut at = head_end + padding(head_end);
+        let mut sections = Vec::with_capacity(SECTIONS);
+        for &len in &head.sections {
+            let end = usize::try_from(len)
+                .ok()
+                .and_then(|len| at.checked_add(len))
+                .filter(|&end| end <= bytes.len())
+                .ok_or_else(cut)?;
+            sections.push(bytes.slice(at..end));
+            at = end + padding(end);
+        }
+        let mut sections = sections.into_iter();
+        let mut next = || sections.next().expect("SECTIONS columns");
+        let mut strings = || -> Result<Strings, String> {
+            let text = next();
+            Strings::from_parts(text, Column::from_bytes(next())?)
+        };
+        let (ids, titles) = (strings()?, strings()?);
+        let days = Column::from_bytes(next())?;
+        let mut jagged = || -> Result<Jagged<u32>, String> {
+            let values = Column::from_bytes(next())?;
+            Jagged::from_parts(values, Column::from_bytes(next())?)
+        };
+        let (story_tags, versions, postings) = (jagged()?, jagged()?, jagged()?);
+        let terms = {
+            let text = next();
+            Strings::from_parts(text, Column::from_bytes(next())?)?
+        };
+        let term_stories = Column::from_bytes(next())?;
+        let words: Column<u32> = Column::from_bytes(next())?;
+        if words.len() != ids.len() * VECTOR_TERMS * 2 {
+            return Err("text vectors of another count than the stories".into());
+        }
+        let vectors = words
+            .chunks_exact(VECTOR_TERMS * 2)
+            .map(|row| {
+                let mut packed = [PAD; VECTOR_TERMS];
+                for (entry, pair) in packed.iter_mut().zip(row.chunks_exact(2)) {
+                    *entry = (pair[0], f32::from_bits(pair[1]));
+                }
+                packed
+            })
+            .collect();
+        let mut tables = Tables {
+            opstamp: head.opstamp,
+            ids,
+            titles,
+            days,
+            languages: head.languages,
+            story_tags,
+            versions,
+            tags: head.tags,
+            postings,
+            terms,
+            term_stories,
+            vectors,
+            ..Tables::default()
+        };
         tables.check()?;
         tables.reindex();
         Ok(tables)
@@ -251,15 +413,8 @@ impl Tables {
         if self.postings.len() != self.tags.len() || self.term_stories.len() != self.terms.len() {
             return Err("tag or term columns of unequal lengths".into());
         }
-        let formed = [&self.ids, &self.titles, &self.terms]
-            .iter()
-            .all(|s| s.is_well_formed())
-            && [&self.story_tags, &self.versions, &self.postings]
-                .iter()
-                .all(|j| j.is_well_formed());
         let within = |values: &[u32], bound: usize| values.iter().all(|&v| (v as usize) < bound);
-        if !formed
-            || !within(self.story_tags.values(), self.tags.len())
+        if !within(self.story_tags.values(), self.tags.len())
             || !within(self.versions.values(), n)
             || !within(self.postings.values(), n)
             || !self
@@ -422,7 +577,7 @@ impl TablesBuilder {
                 .collect();
             counts.push(terms);
             other_versions.push(row.other_versions);
-            tables.days.push(row.day);
+            tables.days.to_mut().push(row.day);
             tables.languages.push(row.language);
         }
         for (entry, counts) in tables.tags.iter_mut().zip(&spellings) {
@@ -468,7 +623,7 @@ impl TablesBuilder {
             }
         }
         tables.terms = terms.into_iter().collect();
-        tables.term_stories = final_df;
+        tables.term_stories = final_df.into();
         tables.reindex();
         tables
     }
@@ -480,8 +635,8 @@ impl Names for [TagEntry] {
         self.len()
     }
 
-    fn name(&self, position: u32) -> &str {
-        &self[position as usize].key
+    fn name(&self, position: u32) -> &[u8] {
+        self[position as usize].key.as_bytes()
     }
 }
 
@@ -583,6 +738,17 @@ mod tests {
         let back = Tables::from_bytes(&tables.to_bytes()).unwrap();
         assert_eq!(back, tables);
         assert_eq!(back.ord("c"), Some(2));
+        // read in place: the columns lie in the bytes read (an allocation aligned for them)
+        assert!(back.days.is_mapped() && back.term_stories.is_mapped());
+        assert!(back.postings.parts().0.is_mapped() && back.ids.parts().1.is_mapped());
+        assert_eq!(back.tag_id("thomas fire"), Some(fire));
+        assert_eq!(&back.titles[2], &tables.titles[2]);
+        // a batch copies the columns it reads at random into memory of its own: same tables
+        let mut resident = back.clone();
+        resident.make_resident();
+        assert!(!resident.days.is_mapped() && !resident.ids.parts().1.is_mapped());
+        assert!(!resident.story_tags.parts().0.is_mapped());
+        assert_eq!(resident, tables);
         let unsaved = tables.vector_of(&story("x", "2020-01-04", "Ventura wildfire", &[]));
         assert!(cosine(&unsaved, &tables.vectors[1]) > 0.3);
     }

@@ -82,14 +82,14 @@ const BLOCK: u32 = 64;
 pub fn jsonl_line(engine: &Engine, ord: u32, ranking: &Ranking, buf: &mut Vec<u8>) {
     let t = engine.tables();
     buf.extend_from_slice(b"{\"id\":");
-    json_str(buf, &t.ids[ord as usize]);
+    json_str(buf, id_bytes(t, ord));
     buf.extend_from_slice(b",\"related\":[");
     for (i, &(related, score)) in ranking.entries.iter().enumerate() {
         if i > 0 {
             buf.push(b',');
         }
         buf.extend_from_slice(b"{\"id\":");
-        json_str(buf, &t.ids[related as usize]);
+        json_str(buf, id_bytes(t, related));
         buf.extend_from_slice(b",\"score\":");
         json(buf, score);
         buf.extend_from_slice(b",\"shared_tags\":[");
@@ -97,24 +97,36 @@ pub fn jsonl_line(engine: &Engine, ord: u32, ranking: &Ranking, buf: &mut Vec<u8
             if j > 0 {
                 buf.push(b',');
             }
-            json_str(buf, &t.tags[tag as usize].display);
+            json_str(buf, t.tags[tag as usize].display.as_bytes());
         }
         buf.extend_from_slice(b"]}");
     }
     buf.extend_from_slice(b"]}\n");
 }
 
-/// Appends a string as serde_json writes it. Most ids need no escaping (no quote, backslash or
-/// control character): they are copied as they are, found so by a scan without branches.
-fn json_str(buf: &mut Vec<u8>, text: &str) {
-    let escape = text.bytes().fold(false, |any, b| {
+/// A story's id as bytes (read in place, with no check of the text: it was checked when the
+/// tables were read).
+fn id_bytes(t: &storyline_index::Tables, ord: u32) -> &[u8] {
+    t.ids
+        .bytes(ord as usize)
+        .unwrap_or_else(|| panic!("story {ord} of {}", t.len()))
+}
+
+/// Appends a string (UTF-8 bytes) as serde_json writes it. Most ids need no escaping (no
+/// quote, backslash or control character): they are copied as they are, found so by a scan
+/// without branches.
+fn json_str(buf: &mut Vec<u8>, text: &[u8]) {
+    let escape = text.iter().fold(false, |any, &b| {
         any | (b < 0x20) | (b == b'"') | (b == b'\\')
     });
     if escape {
-        json(buf, text);
+        json(
+            buf,
+            std::str::from_utf8(text).expect("strings of the tables are UTF-8"),
+        );
     } else {
         buf.push(b'"');
-        buf.extend_from_slice(text.as_bytes());
+        buf.extend_from_slice(text);
         buf.push(b'"');
     }
 }
@@ -505,7 +517,7 @@ mod tests {
             "emoji 🔥",
         ] {
             let mut fast = Vec::new();
-            json_str(&mut fast, text);
+            json_str(&mut fast, text.as_bytes());
             assert_eq!(fast, serde_json::to_vec(text).unwrap(), "{text:?}");
         }
     }
