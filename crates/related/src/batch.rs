@@ -606,4 +606,37 @@ mod tests {
         let err = batch(&mut Full { room: 100_000 }).unwrap_err();
         assert_eq!(err.to_string(), "disk full");
     }
+
+    #[test]
+    fn a_worker_that_panics_stops_the_batch_instead_of_hanging_it() {
+        let engine = engine(2_000);
+        let settings = ScorerSettings::default();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let count = std::sync::atomic::AtomicUsize::new(0);
+            let on_story = || {
+                if count.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 700 {
+                    panic!("a worker fails");
+                }
+            };
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut out = Vec::new();
+                write_jsonl(
+                    &engine,
+                    &settings,
+                    RankOrder::Default,
+                    0..2_000,
+                    64,
+                    &on_story,
+                    &mut out,
+                )
+                .map(|_| out.len())
+            }));
+            let _ = done.send(outcome.is_err());
+        });
+        let panicked = finished
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the batch stopped rather than waiting forever");
+        assert!(panicked, "the worker's panic reaches the caller");
+    }
 }
