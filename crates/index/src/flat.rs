@@ -136,36 +136,26 @@ impl<T: Pod + fmt::Debug> fmt::Debug for Column<T> {
     }
 }
 
-/// The text of [`Strings`]: a string of its own, or bytes in place in a mapped file that were
-/// checked to be UTF-8 when read.
-#[derive(Clone)]
-enum Text {
-    Owned(String),
-    Mapped(OwnedBytes),
-}
-
-impl Text {
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Text::Owned(text) => text.as_bytes(),
-            Text::Mapped(bytes) => bytes.as_slice(),
-        }
-    }
-}
-
 /// A list of strings stored end to end in one buffer; `strings[i]` is the `i`-th.
+///
+/// Strings read from a file are not all checked to be UTF-8 at once: each is checked as it is
+/// read as a `str` (a few nanoseconds for a headline), and the whole buffer only when raw
+/// bytes must be UTF-8 ([`Strings::check_text`]: the ids, which go into JSON as bytes).
 #[derive(Clone)]
 pub struct Strings {
-    text: Text,
+    text: Column<u8>,
     /// Where each string ends in `text`.
     ends: Column<u32>,
+    /// Whether all of `text` is known to be UTF-8 with every end on a character boundary.
+    checked: bool,
 }
 
 impl Default for Strings {
     fn default() -> Self {
         Strings {
-            text: Text::Owned(String::new()),
+            text: Column::default(),
             ends: Column::default(),
+            checked: true,
         }
     }
 }
@@ -174,53 +164,62 @@ impl Strings {
     /// No strings yet, room for `count` of `bytes` in all.
     pub fn with_capacity(count: usize, bytes: usize) -> Strings {
         Strings {
-            text: Text::Owned(String::with_capacity(bytes)),
+            text: Vec::with_capacity(bytes).into(),
             ends: Vec::with_capacity(count).into(),
+            checked: true,
         }
     }
 
-    /// The strings whose text is `text` and which end at `ends`, checked: the text is UTF-8,
-    /// the ends are in order and fall on character boundaries, the last one at the text's end.
+    /// The strings whose text is `text` and which end at `ends`, checked for their shape: the
+    /// ends are in order, the last one at the text's end. The text is checked string by string
+    /// as strings are read, or whole by [`Strings::check_text`].
     pub fn from_parts(text: OwnedBytes, ends: Column<u32>) -> Result<Strings, String> {
-        let checked = std::str::from_utf8(text.as_slice())
-            .map_err(|e| format!("strings that are not UTF-8: {e}"))?;
-        let mut start = 0usize;
-        let formed = ends.iter().all(|&end| {
-            let end = end as usize;
-            let ok = start <= end && checked.is_char_boundary(end);
-            start = end;
-            ok
-        }) && ends.last().is_none_or(|&e| e as usize == checked.len());
+        let formed = ends.windows(2).all(|w| w[0] <= w[1])
+            && ends.last().map_or(0, |&e| e as usize) == text.len();
         if !formed {
-            return Err("string offsets out of order or inside a character".into());
+            return Err("string offsets out of order or short of the text's end".into());
         }
         Ok(Strings {
-            text: Text::Mapped(text),
+            text: Column::from_bytes(text)?,
             ends,
+            checked: false,
         })
+    }
+
+    /// Checks that the whole text is UTF-8 and every string ends on a character boundary, so
+    /// each string's [`Strings::bytes`] are UTF-8.
+    pub fn check_text(&mut self) -> Result<(), String> {
+        if self.checked {
+            return Ok(());
+        }
+        let text = std::str::from_utf8(&self.text)
+            .map_err(|e| format!("strings that are not UTF-8: {e}"))?;
+        if !self
+            .ends
+            .iter()
+            .all(|&end| text.is_char_boundary(end as usize))
+        {
+            return Err("a string offset inside a character".into());
+        }
+        self.checked = true;
+        Ok(())
     }
 
     /// The text and the ends, as [`Strings::from_parts`] takes them.
     pub fn parts(&self) -> (&[u8], &Column<u32>) {
-        (self.text.bytes(), &self.ends)
+        (&self.text, &self.ends)
     }
 
     /// Copies the strings into memory of their own if they are in place in a mapped file.
     pub fn make_resident(&mut self) {
-        if let Text::Mapped(bytes) = &self.text {
-            let text = String::from_utf8(bytes.as_slice().to_vec()).expect("checked when read");
-            self.text = Text::Owned(text);
-        }
+        self.text.make_resident();
         self.ends.make_resident();
     }
 
     /// Appends a string.
     pub fn push(&mut self, s: &str) {
-        self.make_resident();
-        let Text::Owned(text) = &mut self.text else {
-            unreachable!("just copied")
-        };
-        text.push_str(s);
+        let text = self.text.to_mut();
+        text.extend_from_slice(s.as_bytes());
         let len = end(text.len());
         self.ends.to_mut().push(len);
     }
@@ -235,20 +234,15 @@ impl Strings {
         self.ends.is_empty()
     }
 
-    /// The `i`-th string's bytes (UTF-8), if there is one: what a writer of bytes needs, with
-    /// no check of the text.
+    /// The `i`-th string's bytes, if there is one, with no check: UTF-8 when the text is
+    /// checked ([`Strings::check_text`]; strings built in memory are).
     pub fn bytes(&self, i: usize) -> Option<&[u8]> {
-        self.text.bytes().get(span(&self.ends, i)?)
+        self.text.get(span(&self.ends, i)?)
     }
 
-    /// The `i`-th string, if there is one.
+    /// The `i`-th string, if there is one and it is UTF-8.
     pub fn get(&self, i: usize) -> Option<&str> {
-        let range = span(&self.ends, i)?;
-        match &self.text {
-            Text::Owned(text) => text.get(range),
-            // checked when read: the check here is of one string only
-            Text::Mapped(bytes) => std::str::from_utf8(bytes.as_slice().get(range)?).ok(),
-        }
+        std::str::from_utf8(self.bytes(i)?).ok()
     }
 
     /// The strings in order.
@@ -259,7 +253,7 @@ impl Strings {
 
 impl PartialEq for Strings {
     fn eq(&self, other: &Self) -> bool {
-        self.text.bytes() == other.text.bytes() && self.ends == other.ends
+        self.text == other.text && self.ends == other.ends
     }
 }
 
@@ -274,9 +268,12 @@ impl fmt::Debug for Strings {
 impl Index<usize> for Strings {
     type Output = str;
 
+    /// The `i`-th string; one that is not UTF-8 (a damaged file) reads as U+FFFD.
     fn index(&self, i: usize) -> &str {
-        self.get(i)
-            .unwrap_or_else(|| panic!("string {i} of {}", self.len()))
+        let bytes = self
+            .bytes(i)
+            .unwrap_or_else(|| panic!("string {i} of {}", self.len()));
+        std::str::from_utf8(bytes).unwrap_or("\u{fffd}")
     }
 }
 
@@ -558,17 +555,22 @@ mod tests {
     fn offsets_out_of_order_or_inside_a_character_are_caught() {
         let ends = |ends: Vec<u32>| Column::from(ends);
         let text = |text: &str| OwnedBytes::new(text.as_bytes().to_vec());
-        let err = Strings::from_parts(text("消息"), ends(vec![1, 6])).unwrap_err();
-        assert!(err.contains("inside a character"), "1 is inside 消: {err}");
         assert!(Strings::from_parts(text("abc"), ends(vec![2, 1, 3])).is_err());
-        assert!(
-            Strings::from_parts(text("abc"), ends(vec![1, 2])).is_err(),
-            "short of the end"
-        );
-        let err =
-            Strings::from_parts(OwnedBytes::new(vec![b'a', 0xff]), ends(vec![2])).unwrap_err();
+        let err = Strings::from_parts(text("abc"), ends(vec![1, 2])).unwrap_err();
+        assert!(err.contains("short of the text's end"), "{err}");
+        // the text is checked whole on demand, or string by string as strings are read
+        let mut inside = Strings::from_parts(text("消息"), ends(vec![1, 6])).unwrap();
+        assert_eq!(inside.get(0), None, "1 is inside 消");
+        assert_eq!(&inside[1], "\u{fffd}", "read as U+FFFD, not a panic");
+        let err = inside.check_text().unwrap_err();
+        assert!(err.contains("inside a character"), "{err}");
+        let mut bad =
+            Strings::from_parts(OwnedBytes::new(vec![b'a', 0xff]), ends(vec![2])).unwrap();
+        let err = bad.check_text().unwrap_err();
         assert!(err.contains("not UTF-8"), "{err}");
-        assert!(Strings::from_parts(text("消息"), ends(vec![3, 6])).is_ok());
+        let mut good = Strings::from_parts(text("消息"), ends(vec![3, 6])).unwrap();
+        assert!(good.check_text().is_ok());
+        assert_eq!((&good[0], good.bytes(1)), ("消", Some("息".as_bytes())));
         let err = Jagged::from_parts(Column::from(vec![1u32, 2]), ends(vec![1, 3])).unwrap_err();
         assert!(err.contains("past the values"), "{err}");
     }

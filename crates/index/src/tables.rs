@@ -347,7 +347,10 @@ impl Tables {
             let text = next();
             Strings::from_parts(text, Column::from_bytes(next())?)
         };
-        let (ids, titles) = (strings()?, strings()?);
+        // ids go into JSON lines as bytes: their text is checked whole; titles and terms are
+        // checked one at a time as they are read
+        let (mut ids, titles) = (strings()?, strings()?);
+        ids.check_text()?;
         let days = Column::from_bytes(next())?;
         let mut jagged = || -> Result<Jagged<u32>, String> {
             let values = Column::from_bytes(next())?;
