@@ -397,4 +397,58 @@ pub(super) mod tests {
         }
         assert!(compared > 800, "only {compared} non-empty lists compared");
     }
+
+    #[test]
+    fn site_lists_read_newest_first_equal_counting_every_story() {
+        let stories =
+            storyline_synth::generate(&storyline_synth::SynthConfig::new(30_000, 11, Language::En));
+        let tables = Tables::build(&stories, &TagNormalizer::new(), 1);
+        let engine = Engine::new(Arc::new(tables));
+        let broad = engine
+            .tables()
+            .tags
+            .iter()
+            .max_by_key(|t| t.stories)
+            .unwrap();
+        let variants = [
+            ScorerSettings::default(),
+            ScorerSettings {
+                limit: 1,
+                ..ScorerSettings::default()
+            },
+            ScorerSettings {
+                limit: 60,
+                older_only: true,
+                ..ScorerSettings::default()
+            },
+            ScorerSettings {
+                max_age_days: Some(30),
+                same_language: true,
+                ..ScorerSettings::default()
+            },
+            ScorerSettings {
+                limit: 0,
+                exclude_tags: vec![broad.display.clone()],
+                ..ScorerSettings::default()
+            },
+        ];
+        let mut compared = 0;
+        for settings in &variants {
+            for ord in (0..30_000u32).step_by(53) {
+                let subject = engine.subject(ord);
+                let every = super::super::SCRATCH.with(|scratch| {
+                    let mut scratch = scratch.borrow_mut();
+                    scratch.reset(engine.tables().len());
+                    engine.rank_site_every(&subject, settings, &mut scratch)
+                });
+                let newest_first = engine.rank(&subject, settings, RankOrder::Site);
+                assert_eq!(newest_first, every, "story {ord}, {settings:?}");
+                compared += usize::from(every.entries.len() > 1);
+            }
+        }
+        assert!(
+            compared > 500,
+            "only {compared} lists of two or more compared"
+        );
+    }
 }
