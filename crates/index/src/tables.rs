@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use storyline_story::{Language, Story, TagNormalizer};
 use tantivy::tokenizer::TextAnalyzer;
 
-use crate::analyzer;
 use tantivy::directory::OwnedBytes;
 
+use crate::analyzer;
 use crate::flat::{Column, Jagged, Names, Positions, Strings};
 
 /// What a tables file starts with: the format of what follows (raw columns in place). A file
@@ -215,15 +215,21 @@ impl Tables {
     /// gets huge pages); copied, they cost the copy: worth it for a batch of every list, not
     /// for a few lookups.
     pub fn make_resident(&mut self) {
-        let (ids, rest) = (&mut self.ids, (&mut self.days, &mut self.story_tags));
+        let Tables {
+            ids,
+            days,
+            story_tags,
+            versions,
+            ..
+        } = self;
         rayon::join(
             || ids.make_resident(),
             || {
-                rest.0.make_resident();
-                rest.1.make_resident();
+                days.make_resident();
+                story_tags.make_resident();
+                versions.make_resident();
             },
         );
-        self.versions.make_resident();
     }
 
     /// Number of stories.
@@ -341,26 +347,23 @@ impl Tables {
             sections.push(bytes.slice(at..end));
             at = end + padding(end);
         }
+        // the columns in the order `write_to` writes them
         let mut sections = sections.into_iter();
         let mut next = || sections.next().expect("SECTIONS columns");
-        let mut strings = || -> Result<Strings, String> {
-            let text = next();
-            Strings::from_parts(text, Column::from_bytes(next())?)
+        let strings = |text, ends| Strings::from_parts(text, Column::from_bytes(ends)?);
+        let jagged = |values, ends| {
+            Jagged::from_parts(Column::from_bytes(values)?, Column::from_bytes(ends)?)
         };
         // ids go into JSON lines as bytes: their text is checked whole; titles and terms are
         // checked one at a time as they are read
-        let (mut ids, titles) = (strings()?, strings()?);
+        let mut ids = strings(next(), next())?;
         ids.check_text()?;
+        let titles = strings(next(), next())?;
         let days = Column::from_bytes(next())?;
-        let mut jagged = || -> Result<Jagged<u32>, String> {
-            let values = Column::from_bytes(next())?;
-            Jagged::from_parts(values, Column::from_bytes(next())?)
-        };
-        let (story_tags, versions, postings) = (jagged()?, jagged()?, jagged()?);
-        let terms = {
-            let text = next();
-            Strings::from_parts(text, Column::from_bytes(next())?)?
-        };
+        let story_tags = jagged(next(), next())?;
+        let versions = jagged(next(), next())?;
+        let postings = jagged(next(), next())?;
+        let terms = strings(next(), next())?;
         let term_stories = Column::from_bytes(next())?;
         let words: Column<u32> = Column::from_bytes(next())?;
         if words.len() != ids.len() * VECTOR_TERMS * 2 {

@@ -176,10 +176,10 @@ pub fn write_jsonl(
     let (ready, room) = (Condvar::new(), Condvar::new());
     let work = |line: &Mutex<Line>| {
         // a worker that panics stops the run (the panic is raised again when the scope ends)
-        let _stop = StopOnPanic {
+        let _stop = StopOnPanic(Stopper {
             line,
             conds: [&ready, &room],
-        };
+        });
         let mut state = line.lock().expect("batch line");
         loop {
             let block = state.claimed;
@@ -248,32 +248,44 @@ pub fn write_jsonl(
             Ok(total)
         })();
         if result.is_err() {
-            line.lock().expect("batch line").stopped = true;
-            room.notify_all();
+            Stopper {
+                line: &line,
+                conds: [&ready, &room],
+            }
+            .stop();
         }
         result
     })
 }
 
-/// Stops a [`write_jsonl`] run when dropped by a panicking worker, so the writer does not
-/// wait for a block that will never come.
-struct StopOnPanic<'a> {
+/// Stops a [`write_jsonl`] run: the workers take no more blocks, and whoever waits wakes.
+struct Stopper<'a> {
     line: &'a Mutex<Line>,
     conds: [&'a Condvar; 2],
 }
 
+impl Stopper<'_> {
+    fn stop(&self) {
+        let mut state = self
+            .line
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.stopped = true;
+        drop(state);
+        for cond in self.conds {
+            cond.notify_all();
+        }
+    }
+}
+
+/// Stops the run when dropped by a panicking worker, so the writer does not wait for a block
+/// that will never come.
+struct StopOnPanic<'a>(Stopper<'a>);
+
 impl Drop for StopOnPanic<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            let mut state = self
-                .line
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            state.stopped = true;
-            drop(state);
-            for cond in self.conds {
-                cond.notify_all();
-            }
+            self.0.stop();
         }
     }
 }
@@ -285,7 +297,7 @@ struct Line {
     claimed: usize,
     /// blocks `0..written` are written
     written: usize,
-    /// the writer failed: the workers stop
+    /// the writer failed or a worker panicked: the others stop
     stopped: bool,
     /// rendered blocks by block number modulo the window
     done: Vec<Option<(Vec<u8>, Tally)>>,

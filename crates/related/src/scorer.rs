@@ -980,7 +980,18 @@ impl Engine {
                 by_count[count] += 1;
             }
         }
-        let place = |ord: u32| settle::list_place(t.days[ord as usize], ord);
+        self.site_ranking(tags, found, settings)
+    }
+
+    /// The `site` ranking of `found` (story, shared-tag count): most shared tags first, then
+    /// the list tie-break, the first `limit`.
+    fn site_ranking(
+        &self,
+        tags: Vec<u32>,
+        mut found: Vec<(u32, f32)>,
+        settings: &ScorerSettings,
+    ) -> Ranking {
+        let place = |ord: u32| settle::list_place(self.tables.days[ord as usize], ord);
         found.sort_by(|a, b| {
             b.1.total_cmp(&a.1)
                 .then_with(|| place(b.0).cmp(&place(a.0)))
@@ -1015,28 +1026,13 @@ impl Engine {
             }
         }
         let admit = self.admissible(subject, settings);
-        let mut scored: Vec<(u32, f32)> = scratch
+        let scored: Vec<(u32, f32)> = scratch
             .touched
             .iter()
             .filter(|&&ord| admit.check(ord, t.days[ord as usize]))
             .map(|&ord| (ord, scratch.slots[ord as usize].tag))
             .collect();
-        let place = |ord: u32| settle::list_place(scratch.slots[ord as usize].day, ord);
-        scored.sort_by(|a, b| {
-            b.1.total_cmp(&a.1)
-                .then_with(|| place(b.0).cmp(&place(a.0)))
-        });
-        scored.truncate(settings.limit);
-        Ranking {
-            entries: scored,
-            tags: tags.iter().map(|&tag| (tag, 1.0)).collect(),
-            total: tags.len() as f32,
-            shared_from: tags,
-            text_weight: 0.0,
-            suggested: false,
-            decay: settings.decay,
-            order: RankOrder::Site,
-        }
+        self.site_ranking(tags, scored, settings)
     }
 
     /// Tags suggested for `subject` from its text neighbours, most confident first; tags it

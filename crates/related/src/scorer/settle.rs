@@ -363,12 +363,19 @@ pub(super) mod tests {
         );
     }
 
+    /// An engine over `stories` synthetic English stories.
+    fn synthetic_engine(stories: usize, seed: u64) -> Engine {
+        let stories = storyline_synth::generate(&storyline_synth::SynthConfig::new(
+            stories,
+            seed,
+            Language::En,
+        ));
+        Engine::new(Arc::new(Tables::build(&stories, &TagNormalizer::new(), 1)))
+    }
+
     #[test]
     fn two_stage_lists_equal_exhaustive_scoring() {
-        let stories =
-            storyline_synth::generate(&storyline_synth::SynthConfig::new(30_000, 7, Language::En));
-        let tables = Tables::build(&stories, &TagNormalizer::new(), 1);
-        let engine = Engine::new(Arc::new(tables));
+        let engine = synthetic_engine(30_000, 7);
         let variants = [
             ScorerSettings::default(),
             ScorerSettings {
@@ -400,10 +407,7 @@ pub(super) mod tests {
 
     #[test]
     fn site_lists_read_newest_first_equal_counting_every_story() {
-        let stories =
-            storyline_synth::generate(&storyline_synth::SynthConfig::new(30_000, 11, Language::En));
-        let tables = Tables::build(&stories, &TagNormalizer::new(), 1);
-        let engine = Engine::new(Arc::new(tables));
+        let engine = synthetic_engine(30_000, 11);
         let broad = engine
             .tables()
             .tags
