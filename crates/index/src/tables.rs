@@ -357,7 +357,6 @@ impl Tables {
         // ids go into JSON lines as bytes: their text is checked whole; titles and terms are
         // checked one at a time as they are read
         let mut ids = strings(next(), next())?;
-        ids.check_text()?;
         let titles = strings(next(), next())?;
         let days = Column::from_bytes(next())?;
         let story_tags = jagged(next(), next())?;
@@ -369,16 +368,24 @@ impl Tables {
         if words.len() != ids.len() * VECTOR_TERMS * 2 {
             return Err("text vectors of another count than the stories".into());
         }
-        let vectors = words
-            .chunks_exact(VECTOR_TERMS * 2)
-            .map(|row| {
-                let mut packed = [PAD; VECTOR_TERMS];
-                for (entry, pair) in packed.iter_mut().zip(row.chunks_exact(2)) {
-                    *entry = (pair[0], f32::from_bits(pair[1]));
-                }
-                packed
-            })
-            .collect();
+        // the ids' check and the vectors' copy, the passes over the file that grow with the
+        // archive, run side by side
+        let (checked, vectors) = rayon::join(
+            || ids.check_text(),
+            || {
+                words
+                    .par_chunks_exact(VECTOR_TERMS * 2)
+                    .map(|row| {
+                        let mut packed = [PAD; VECTOR_TERMS];
+                        for (entry, pair) in packed.iter_mut().zip(row.chunks_exact(2)) {
+                            *entry = (pair[0], f32::from_bits(pair[1]));
+                        }
+                        packed
+                    })
+                    .collect()
+            },
+        );
+        checked?;
         let mut tables = Tables {
             opstamp: head.opstamp,
             ids,

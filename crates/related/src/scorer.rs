@@ -461,8 +461,10 @@ impl Source for TagSource<'_> {
 impl Engine {
     /// An engine over `tables`.
     pub fn new(tables: Arc<Tables>) -> Engine {
-        let text_postings = TextPostings::build(&tables);
-        let tag_postings = TagPostings::build(&tables);
+        let (text_postings, tag_postings) = rayon::join(
+            || TextPostings::build(&tables),
+            || TagPostings::build(&tables),
+        );
         let n = tables.len().max(1) as f32;
         let idf = tables
             .tags
