@@ -591,3 +591,27 @@ fn scorer_tables_in_an_older_format_or_damaged_are_built_again_at_open() {
     assert!(hits(&first).len() > 5);
     assert_eq!(hits(&first), hits(&second));
 }
+
+#[test]
+fn tables_taken_out_of_an_index_are_its_tables_and_leave_it_none() {
+    let built = build_index(&sample());
+    let root = built.dir.path().join("index");
+    let expected = storyline_index::Tables::clone(built.index.tables());
+    let stories = built.index.all_stories().unwrap().len();
+    assert!(stories > 10);
+    let mut index = StoryIndex::open(&root).unwrap();
+    let held = std::sync::Arc::clone(index.tables());
+    // shared with another holder: a copy
+    let taken = index.take_tables();
+    assert_eq!(taken, expected);
+    assert!(index.tables().is_empty());
+    assert_eq!(*held, expected, "the other holder's tables are untouched");
+    // held by the index alone: moved out
+    let mut index = StoryIndex::open(&root).unwrap();
+    let taken = index.take_tables();
+    assert_eq!(taken, expected);
+    assert_eq!(taken.len(), stories);
+    assert!(index.tables().is_empty());
+    // the index still reads its stories
+    assert_eq!(index.all_stories().unwrap().len(), stories);
+}

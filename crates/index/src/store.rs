@@ -276,6 +276,14 @@ impl StoryIndex {
         &self.tables
     }
 
+    /// Takes the scorer tables out of the index, which keeps empty ones: for a command that
+    /// needs the tables of its own (to copy columns into memory) and no more lookups through
+    /// the index. Without a copy when nothing else holds them.
+    pub fn take_tables(&mut self) -> Tables {
+        let tables = std::mem::take(&mut self.tables);
+        Arc::try_unwrap(tables).unwrap_or_else(|shared| Tables::clone(&shared))
+    }
+
     /// Why opening built the scorer tables again from the stored stories (they were missing,
     /// behind the index, damaged or in an older format), if it did: it takes a while on a large
     /// index, once, and a command says so.

@@ -8,7 +8,6 @@ use std::time::Instant;
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
-use storyline_index::Tables;
 use storyline_related::batch::{
     PagesReport, PagesTarget, Shard, Tally, generate, write_jsonl, write_pages,
 };
@@ -84,9 +83,10 @@ struct BatchSummary {
 pub fn run(args: BatchArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let settings = args.scorer.settings()?;
-    let index = super::open_index(&args.index)?;
+    let mut index = super::open_index(&args.index)?;
     // every list reads ids, days, tags and versions at random: copied out of the mapped file
-    let mut tables = Tables::clone(index.tables());
+    // (the tables are taken, not cloned: a clone would copy the text vectors too)
+    let mut tables = index.take_tables();
     tables.make_resident();
     let engine = Engine::new(Arc::new(tables));
     let total = engine.tables().len();
