@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use common::{BuiltIndex, build_index, corpus, s, sample, storyline, storyline_json};
+use storyline_index::schema::SCHEMA_VERSION;
 use storyline_index::{SearchRequest, Sort, StoryIndex};
 use storyline_story::{Date, Story, TagNormalizer};
 
@@ -508,9 +509,10 @@ fn an_index_from_an_incompatible_version_says_to_rebuild() {
     );
     let current = std::fs::read_to_string(index.join("CURRENT")).unwrap();
     let meta = index.join(current.trim()).join("storyline.json");
-    let text = std::fs::read_to_string(&meta)
-        .unwrap()
-        .replace("\"schema_version\":1", "\"schema_version\":99");
+    let text = std::fs::read_to_string(&meta).unwrap().replace(
+        &format!("\"schema_version\":{SCHEMA_VERSION}"),
+        "\"schema_version\":99",
+    );
     std::fs::write(&meta, text).unwrap();
     let out = storyline(&["search", "fire", "--index", s(&index)]);
     assert_eq!(out.status.code(), Some(1));

@@ -20,7 +20,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use crate::analyzer;
 use crate::builder::IndexBuilder;
 use crate::error::{IndexError, Result, io_error};
-use crate::schema::{Fields, SCHEMA_VERSION};
+use crate::schema::{Fields, SCHEMA_VERSION, id_key};
 use crate::tables::Tables;
 
 pub(crate) const CURRENT: &str = "CURRENT";
@@ -204,7 +204,7 @@ impl StoryIndex {
             } else {
                 report.missing.push(id.clone());
             }
-            writer.delete_term(Term::from_field_text(self.fields.id, id));
+            writer.delete_term(Term::from_field_bytes(self.fields.id_key, &id_key(id)));
         }
         for story in upserts {
             if self.tables.ord(&story.id).is_some() {
@@ -212,7 +212,10 @@ impl StoryIndex {
             } else {
                 report.added += 1;
             }
-            writer.delete_term(Term::from_field_text(self.fields.id, &story.id));
+            writer.delete_term(Term::from_field_bytes(
+                self.fields.id_key,
+                &id_key(&story.id),
+            ));
             writer.add_document(self.fields.document(story, &self.normalizer))?;
         }
         writer.commit()?;
@@ -254,14 +257,17 @@ impl StoryIndex {
     /// The story with this id.
     pub fn story(&self, id: &str) -> Result<Option<Story>> {
         let searcher = self.reader.searcher();
-        let term = Term::from_field_text(self.fields.id, id);
+        let term = Term::from_field_bytes(self.fields.id_key, &id_key(id));
         let query = tantivy::query::TermQuery::new(term, tantivy::schema::IndexRecordOption::Basic);
         let hits = searcher.search(
             &query,
             &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
         )?;
         match hits.first() {
-            Some((_, address)) => Ok(Some(self.story_of(&searcher.doc(*address)?)?)),
+            Some((_, address)) => {
+                let story = self.story_of(&searcher.doc(*address)?)?;
+                Ok((story.id == id).then_some(story))
+            }
             None => Ok(None),
         }
     }

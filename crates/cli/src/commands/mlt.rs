@@ -2,7 +2,7 @@
 //! eval` and the related-latency peer of `storyline bench --peers`.
 
 use storyline_index::Tables;
-use storyline_index::schema::Fields;
+use storyline_index::schema::{Fields, id_key};
 use tantivy::collector::TopDocs;
 use tantivy::columnar::StrColumn;
 use tantivy::query::{MoreLikeThisQuery, TermQuery};
@@ -43,7 +43,7 @@ impl<'a> MoreLikeThis<'a> {
     fn address(&self, ord: u32) -> Option<DocAddress> {
         let id = self.tables.ids.get(ord as usize)?;
         let by_id = TermQuery::new(
-            Term::from_field_text(self.fields.id, id),
+            Term::from_field_bytes(self.fields.id_key, &id_key(id)),
             IndexRecordOption::Basic,
         );
         let found = self
