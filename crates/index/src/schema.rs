@@ -5,7 +5,7 @@ use tantivy::schema::{
     DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING,
     Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::{DateTime, TantivyDocument};
+use tantivy::{DateTime, TantivyDocument, Term};
 
 use storyline_story::{Language, Story, TagNormalizer};
 
@@ -105,6 +105,11 @@ impl Fields {
             language: get("language")?,
             story: get("story")?,
         })
+    }
+
+    /// The term the story `id` is found by (replaced, deleted, looked up): its [`id_key`].
+    pub fn id_term(&self, id: &str) -> Term {
+        Term::from_field_bytes(self.id_key, &id_key(id))
     }
 
     /// The title and summary fields of a language.

@@ -15,12 +15,12 @@ use storyline_story::{Story, TagNormalizer, write_atomically};
 use tantivy::Directory;
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::Value;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use crate::analyzer;
 use crate::builder::IndexBuilder;
 use crate::error::{IndexError, Result, io_error};
-use crate::schema::{Fields, SCHEMA_VERSION, id_key};
+use crate::schema::{Fields, SCHEMA_VERSION};
 use crate::tables::Tables;
 
 pub(crate) const CURRENT: &str = "CURRENT";
@@ -204,7 +204,7 @@ impl StoryIndex {
             } else {
                 report.missing.push(id.clone());
             }
-            writer.delete_term(Term::from_field_bytes(self.fields.id_key, &id_key(id)));
+            writer.delete_term(self.fields.id_term(id));
         }
         for story in upserts {
             if self.tables.ord(&story.id).is_some() {
@@ -212,10 +212,7 @@ impl StoryIndex {
             } else {
                 report.added += 1;
             }
-            writer.delete_term(Term::from_field_bytes(
-                self.fields.id_key,
-                &id_key(&story.id),
-            ));
+            writer.delete_term(self.fields.id_term(&story.id));
             writer.add_document(self.fields.document(story, &self.normalizer))?;
         }
         writer.commit()?;
@@ -257,8 +254,10 @@ impl StoryIndex {
     /// The story with this id.
     pub fn story(&self, id: &str) -> Result<Option<Story>> {
         let searcher = self.reader.searcher();
-        let term = Term::from_field_bytes(self.fields.id_key, &id_key(id));
-        let query = tantivy::query::TermQuery::new(term, tantivy::schema::IndexRecordOption::Basic);
+        let query = tantivy::query::TermQuery::new(
+            self.fields.id_term(id),
+            tantivy::schema::IndexRecordOption::Basic,
+        );
         let hits = searcher.search(
             &query,
             &tantivy::collector::TopDocs::with_limit(1).order_by_score(),

@@ -2,12 +2,12 @@
 //! eval` and the related-latency peer of `storyline bench --peers`.
 
 use storyline_index::Tables;
-use storyline_index::schema::{Fields, id_key};
+use storyline_index::schema::Fields;
 use tantivy::collector::TopDocs;
 use tantivy::columnar::StrColumn;
 use tantivy::query::{MoreLikeThisQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, Searcher, Term};
+use tantivy::{DocAddress, Searcher};
 
 /// Hits asked of tantivy per subject: ten entries once the subject itself is dropped, plus one
 /// spare.
@@ -42,10 +42,7 @@ impl<'a> MoreLikeThis<'a> {
 
     fn address(&self, ord: u32) -> Option<DocAddress> {
         let id = self.tables.ids.get(ord as usize)?;
-        let by_id = TermQuery::new(
-            Term::from_field_bytes(self.fields.id_key, &id_key(id)),
-            IndexRecordOption::Basic,
-        );
+        let by_id = TermQuery::new(self.fields.id_term(id), IndexRecordOption::Basic);
         let found = self
             .searcher
             .search(&by_id, &TopDocs::with_limit(1).order_by_score())
