@@ -242,6 +242,47 @@ fn wcep_2017_12_11_events_carry_their_headings() {
 }
 
 #[test]
+fn wcep_a_heading_of_two_long_context_names_heads_the_event_below_it() {
+    let Some(wcep) = corpus("wcep-en") else {
+        return;
+    };
+    // 2020-08-03, Armed conflicts and attacks: the Afghanistan headings and their event, then a
+    // heading of 16 words naming two contexts, then the event it heads
+    let day = import(&wcep.join("2020/08/2020-08-03.yaml")).stories;
+    assert!(
+        day.iter()
+            .all(|s| !s.title.starts_with("Israeli–Syrian ceasefire")),
+        "the heading was imported as a story"
+    );
+    let strike = day
+        .iter()
+        .find(|s| s.title.starts_with("Israeli Air Force helicopters strike"))
+        .expect("the strike event");
+    assert_eq!(
+        strike.contexts,
+        [
+            "Israeli–Syrian ceasefire line incidents during the Syrian Civil War",
+            "Israeli involvement in the Syrian Civil War"
+        ]
+    );
+    let prison = day
+        .iter()
+        .find(|s| {
+            s.title
+                .starts_with("The military retake a prison in Jalalabad")
+        })
+        .expect("the prison event");
+    assert_eq!(
+        prison.contexts,
+        [
+            "War in Afghanistan",
+            "August 2020 Afghanistan attacks",
+            "Jalalabad prison attack"
+        ]
+    );
+}
+
+#[test]
 fn bundled_sample_imports_cleanly() {
     let imported = import(&sample());
     assert!(

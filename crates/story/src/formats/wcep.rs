@@ -4,14 +4,21 @@
 //! the page's nesting is lost. **The rule used here to give events their contexts:**
 //!
 //! 1. An item is an *event* when, after removing its trailing parenthesised groups, it ends
-//!    like a sentence (`.`, `!`, `?`, a closing quote), or has more than 15 words, or it had
-//!    trailing groups that look like sources (the last group does not contain a digit and does
-//!    not start lowercase, so `War in Afghanistan (2001–2021)` and `Georgia (country)` stay
-//!    headings while `… in Asir province (Reuters)` is an event). Everything else is a heading.
+//!    like a sentence (`.`, `!`, `?`, a closing quote), or it had trailing groups that look like
+//!    sources (the last group does not contain a digit and does not start lowercase, so
+//!    `War in Afghanistan (2001–2021)` and `Georgia (country)` stay headings while
+//!    `… in Asir province (Reuters)` is an event), or it has more than 15 words, unless it
+//!    reads as a list of contexts: two or more names separated by `", "`, each at most 11
+//!    words long and starting with a capital or a digit. The last item of a category heads
+//!    nothing, so it is an event from 6 words on (`Monty's Pass wins the Grand National`,
+//!    written without a period or sources, would otherwise be lost). Everything else is a
+//!    heading.
 //! 2. A run of consecutive headings is one *heading group* (a parent line and its sub-lines).
 //!    Every event takes the contexts of the latest heading group above it in the same category;
 //!    a new run of headings replaces the group. Events before the first heading have none.
-//! 3. A heading naming several contexts separated by `", "` is split into them.
+//! 3. A heading naming several contexts separated by `", "` is split into them. A part that is
+//!    only a year (`2016`, `2015–16`) ends the name before it, as in `Tornado outbreak of March
+//!    3, 2019` or `United States presidential election in Ohio, 2016`: it is not a context.
 //! 4. Older days (2002–2005) write the story line inline, `Israeli-Palestinian conflict: A …`;
 //!    an event without a heading group that starts with such a short capitalised prefix (at
 //!    most 6 words) takes the prefix as its context.
@@ -85,23 +92,18 @@ pub fn parse_wcep_day(text: &str, file: &Path) -> Result<Vec<Story>> {
         };
         let mut group: Vec<String> = Vec::new();
         let mut previous_was_heading = false;
-        for item in items {
+        for (k, item) in items.iter().enumerate() {
             let Some(text) = yaml_text(item) else {
                 let message = format!("category {category:?}: expected text items, found {item:?}");
                 return Err(StoryError::format(file, None, message));
             };
             let text = collapse_whitespace(&text);
-            match classify(&text) {
+            match classify(&text, k + 1 == items.len()) {
                 Item::Heading => {
                     if !previous_was_heading {
                         group.clear();
                     }
-                    group.extend(
-                        text.split(", ")
-                            .map(str::trim)
-                            .filter(|t| !t.is_empty())
-                            .map(String::from),
-                    );
+                    group.extend(context_names(&text));
                     previous_was_heading = true;
                 }
                 Item::Event { body, sources } => {
@@ -157,8 +159,9 @@ enum Item<'a> {
     Event { body: &'a str, sources: Vec<String> },
 }
 
-/// Splits trailing `(…)` groups off and decides heading or event (rule 1 above).
-fn classify(text: &str) -> Item<'_> {
+/// Splits trailing `(…)` groups off and decides heading or event (rule 1 above); `last`: the
+/// item is the last of its category.
+fn classify(text: &str, last: bool) -> Item<'_> {
     let mut body = text.trim_end();
     let mut groups = Vec::new();
     while body.ends_with(')') {
@@ -185,7 +188,12 @@ fn classify(text: &str) -> Item<'_> {
     let sourcy = groups.last().is_some_and(|g| {
         !g.chars().any(|c| c.is_ascii_digit()) && !g.starts_with(|c: char| c.is_lowercase())
     });
-    if sentence_end || words > 15 || sourcy {
+    let event_length = if last {
+        words >= 6
+    } else {
+        words > 15 && !names_contexts(body)
+    };
+    if sentence_end || sourcy || event_length {
         Item::Event {
             body,
             sources: groups,
@@ -193,6 +201,40 @@ fn classify(text: &str) -> Item<'_> {
     } else {
         Item::Heading
     }
+}
+
+/// The context names of a heading (rule 3).
+fn context_names(heading: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for part in heading.split(", ").map(str::trim).filter(|t| !t.is_empty()) {
+        let year = part.starts_with(|c: char| c.is_ascii_digit())
+            && part.len() >= 4
+            && part
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '–' || c == '-');
+        match names.last_mut() {
+            Some(name) if year => {
+                name.push_str(", ");
+                name.push_str(part);
+            }
+            _ => names.push(part.to_string()),
+        }
+    }
+    names
+}
+
+/// Whether `body` reads as several context names (rule 1): `Syrian Civil War, Turkish
+/// involvement in the Syrian Civil War` does, `A bridge collapses in Genoa, killing dozens`
+/// does not (a lowercase part), nor does a sentence broken by `". "`.
+fn names_contexts(body: &str) -> bool {
+    let mut parts = 0;
+    body.split(", ").all(|part| {
+        parts += 1;
+        let words = part.split_whitespace().count();
+        (1..=11).contains(&words)
+            && part.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+            && !part.contains(". ")
+    }) && parts >= 2
 }
 
 /// The byte index of the `(` matching the `)` that ends `text`.
@@ -294,6 +336,54 @@ mod tests {
             events[1].id,
             "wcep/2017-12-11/forces-withdraw-from-the-region-now"
         );
+    }
+
+    #[test]
+    fn a_long_list_of_contexts_is_a_heading_and_a_long_event_without_sources_is_not() {
+        // 16 words in two context names, no sources: a heading, so the event below takes its
+        // contexts and not those of the group above it
+        let day = "Date: '2020-08-03'\nIntelligence_Payload:\n  A:\n  - Freedonia border war\n  - Troops cross the river at dawn. (AP)\n  - Ceasefire line incidents during the Freedonian border war, Sylvanian military involvement in the Freedonian border war\n  - Sylvanian helicopters strike observation posts near the line. (Reuters)\n  - A flood in Lowtown, Sylvania damages two hundred homes and closes every school in the valley\n  B:\n  - Ministers of Freedonia and Sylvania meet in Geneva, agreeing on a new round of border talks next month\n  - Another event. (AP)\n  - Freedonian league champions lift the cup again\n  C:\n  - Freedonian media\n";
+        let events = parse_wcep_day(day, Path::new("2020-08-03.yaml")).unwrap();
+        let titles: Vec<&str> = events.iter().map(|e| e.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Troops cross the river at dawn.",
+                "Sylvanian helicopters strike observation posts near the line.",
+                // last in its category: an event, though its two parts look like names
+                "A flood in Lowtown, Sylvania damages two hundred homes and closes every school in the valley",
+                // a lowercase part: a sentence, not names
+                "Ministers of Freedonia and Sylvania meet in Geneva, agreeing on a new round of border talks next month",
+                "Another event.",
+                // last in its category and 6 words: it heads nothing, so it is an event
+                "Freedonian league champions lift the cup again",
+                // (the last item of C, 2 words, is a heading that heads nothing)
+            ]
+        );
+        assert_eq!(events[0].contexts, ["Freedonia border war"]);
+        assert_eq!(
+            events[1].contexts,
+            [
+                "Ceasefire line incidents during the Freedonian border war",
+                "Sylvanian military involvement in the Freedonian border war"
+            ]
+        );
+        assert_eq!(events[2].contexts, events[1].contexts);
+        assert!(events[3].contexts.is_empty());
+    }
+
+    #[test]
+    fn a_year_after_a_comma_belongs_to_the_name_before_it() {
+        assert_eq!(
+            context_names("Hailstorm of May 3, 2019, Flooding in Lowtown, 2018–19"),
+            ["Hailstorm of May 3, 2019", "Flooding in Lowtown, 2018–19"]
+        );
+        assert_eq!(
+            context_names("2019 Lowtown floods, Freedonia"),
+            ["2019 Lowtown floods", "Freedonia"]
+        );
+        // a year alone is a context (nothing before it to belong to)
+        assert_eq!(context_names("2016"), ["2016"]);
     }
 
     #[test]
