@@ -174,6 +174,25 @@ fn wcep_imports_every_day_with_about_half_the_events_tagged() {
         "{} events",
         report.stories
     );
+    // `Greek local elections, 2014` is one context: no bare year is a tag
+    let years: Vec<&String> = imported
+        .stories
+        .iter()
+        .flat_map(|s| &s.contexts)
+        .filter(|c| c.len() >= 4 && c.chars().all(|ch| ch.is_ascii_digit() || ch == '–'))
+        .collect();
+    assert!(
+        years.is_empty(),
+        "bare years as contexts: {:?}",
+        &years[..years.len().min(5)]
+    );
+    // the last item of a category, without a period or sources, is still an event
+    assert!(
+        imported.stories.iter().any(
+            |s| s.id.starts_with("wcep/2003-04-05/") && s.title.ends_with("the Grand National")
+        ),
+        "the last event of 2003-04-05's category was lost"
+    );
     let tagged = imported
         .stories
         .iter()
