@@ -193,6 +193,14 @@ fn wcep_imports_every_day_with_about_half_the_events_tagged() {
         ),
         "the last event of 2003-04-05's category was lost"
     );
+    // a source after the last sentence, without parentheses, does not make a heading of it
+    assert!(
+        imported
+            .stories
+            .iter()
+            .any(|s| s.id.starts_with("wcep/2005-06-12/") && s.title.ends_with("boxing. Wikinews")),
+        "2005-06-12's event with an unbracketed source was lost"
+    );
     let tagged = imported
         .stories
         .iter()

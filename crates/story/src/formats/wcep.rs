@@ -7,7 +7,9 @@
 //!    like a sentence (`.`, `!`, `?`, a closing quote), or it had trailing groups that look like
 //!    sources (the last group does not contain a digit and does not start lowercase, so
 //!    `War in Afghanistan (2001–2021)` and `Georgia (country)` stay headings while
-//!    `… in Asir province (Reuters)` is an event), or it has more than 15 words, unless it
+//!    `… in Asir province (Reuters)` is an event), or a sentence ends inside it before more
+//!    text (`… retire from boxing. Wikinews`: a source written without parentheses), or it
+//!    holds a link (`http://`, `https://`), or it has more than 15 words, unless it
 //!    reads as a list of contexts: two or more names separated by `", "`, each at most 11
 //!    words long and starting with a capital or a digit. The last item of a category heads
 //!    nothing, so it is an event from 6 words on (`Monty's Pass wins the Grand National`,
@@ -193,7 +195,9 @@ fn classify(text: &str, last: bool) -> Item<'_> {
     } else {
         words > 15 && !names_contexts(body)
     };
-    if sentence_end || sourcy || event_length {
+    let inner_sentence =
+        sentence_ends_inside(body) || body.contains("http://") || body.contains("https://");
+    if sentence_end || sourcy || inner_sentence || event_length {
         Item::Event {
             body,
             sources: groups,
@@ -201,6 +205,18 @@ fn classify(text: &str, last: bool) -> Item<'_> {
     } else {
         Item::Heading
     }
+}
+
+/// Whether a sentence ends inside `text` and more follows (rule 1): a word of at least three
+/// lowercase letters, `.`, `!` or `?`, a space, then a capital or a bracket. `Jr. `, `St. `,
+/// `vs. ` and `Dept. of` do not count.
+fn sentence_ends_inside(text: &str) -> bool {
+    text.as_bytes().windows(6).any(|w| {
+        w[..3].iter().all(u8::is_ascii_lowercase)
+            && matches!(w[3], b'.' | b'!' | b'?')
+            && w[4] == b' '
+            && (w[5].is_ascii_uppercase() || w[5] == b'(' || w[5] == b'[')
+    })
 }
 
 /// The context names of a heading (rule 3).
@@ -370,6 +386,27 @@ mod tests {
         );
         assert_eq!(events[2].contexts, events[1].contexts);
         assert!(events[3].contexts.is_empty());
+    }
+
+    #[test]
+    fn a_sentence_ending_inside_or_a_link_makes_an_event() {
+        for text in [
+            "Lowtown mayor announces he will retire. Freedonia Herald",
+            "Sylvania reports a record harvest. (Sylvanian Times",
+            "Floods close the Lowtown bridge https://example.org/floods",
+        ] {
+            assert!(
+                matches!(classify(text, false), Item::Event { .. }),
+                "{text}"
+            );
+        }
+        for text in [
+            "Floyd Mayweather Jr. vs. Conor McGregor",
+            "St. Lowtown Dept. of Water",
+            "Freedonia border war",
+        ] {
+            assert!(matches!(classify(text, false), Item::Heading), "{text}");
+        }
     }
 
     #[test]
