@@ -3,4 +3,5 @@
 pub mod jsonl;
 pub mod link;
 pub mod page;
+pub mod variants;
 pub mod wcep;

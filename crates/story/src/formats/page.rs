@@ -1,13 +1,15 @@
 //! Story pages: the news-context site's markdown, one page per story (see FORMATS.md §1).
 //!
 //! Reading is line-oriented and forgiving: every part except the headline may be missing, list
-//! numbers repeat, and Chinese pages use their own section names. Writing touches only the
-//! Related section, so every other byte of a page stays as the archive had it.
+//! numbers repeat, and Chinese pages use their own section names (and Wikipedia's variant
+//! markup, read as one variant: `formats/variants.rs`). Writing touches only the Related
+//! section, so every other byte of a page stays as the archive had it.
 
 use std::path::Path;
 
 use crate::date::Date;
 use crate::formats::link::{parse_link, story_id_from_link, strip_list_marker};
+use crate::formats::variants::resolve_variants;
 use crate::model::{Language, RelatedEntry, Source, Story, Version};
 use crate::tag::normalize_tag;
 use crate::{Result, StoryError};
@@ -101,6 +103,9 @@ pub fn parse_page(text: &str, rel_path: &str, file: &Path) -> Result<Page> {
         return Ok(Page::Day);
     }
     let id = story_id_from_link(rel_path);
+    // `-{zh-cn:…; zh-tw:…}-` becomes one variant before anything is read: context lists are
+    // split on `、`, which the markup may hold
+    let text = resolve_variants(text);
     let mut section = Section::Head;
     let mut date = None;
     let mut title: Option<String> = None;
@@ -403,6 +408,17 @@ mod tests {
         assert_eq!(s.images, ["https://v/b.jpg"]);
         assert_eq!(s.related[0].title, "另一篇");
         assert_eq!(s.related[0].id, "news/2019/7/14/x");
+    }
+
+    #[test]
+    fn variant_markup_is_read_as_the_mainland_variant_before_contexts_are_split() {
+        let page = "### [2018-7-5](/news/2018/7/5/index.md)\n\n##### -{zh-tw:南、北韓; zh-cn:朝鲜与韩国;}-\n# 两国代表以12票-{支}-持通过决议\n\n### 有关:\n\n1. [-{zh-tw:雪梨; zh-cn:悉尼;}-暴雨](/zh/news/2018/07/4/x.md) _消息: -{zh-tw:南、北韓; zh-cn:朝鲜与韩国;}-, 悉尼_\n";
+        let s = story(page, "news/2018/7/5/两国代表以12票-支-持通过决议.md");
+        assert_eq!(s.title, "两国代表以12票支持通过决议");
+        assert_eq!(s.contexts, ["朝鲜与韩国", "悉尼"]);
+        assert_eq!(s.related[0].title, "悉尼暴雨");
+        assert_eq!(s.related[0].contexts, ["朝鲜与韩国", "悉尼"]);
+        assert_eq!(s.id, "news/2018/7/5/两国代表以12票-支-持通过决议");
     }
 
     #[test]
