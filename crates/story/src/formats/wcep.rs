@@ -21,9 +21,10 @@
 //! 3. A heading naming several contexts separated by `", "` is split into them. A part that is
 //!    only a year (`2016`, `2015–16`) ends the name before it, as in `Tornado outbreak of March
 //!    3, 2019` or `United States presidential election in Ohio, 2016`: it is not a context.
-//! 4. Older days (2002–2005) write the story line inline, `Israeli-Palestinian conflict: A …`;
-//!    an event without a heading group that starts with such a short capitalised prefix (at
-//!    most 6 words) takes the prefix as its context.
+//! 4. Older days (2002–2011) write the story line inline, `Israeli-Palestinian conflict: A …`;
+//!    an event that starts with such a short capitalised prefix (at most 6 words) takes the
+//!    prefix as a context too, after its heading group's: under `Arab Spring`, `2011 Libyan
+//!    civil war: …` names the event's own, more specific line.
 //!
 //! Trailing groups of an event become its sources (names only: the YAML has no links). Ids are
 //! `wcep/<date>/<slug of the event's first words>`, with `-2`, `-3` … for repeats within a day,
@@ -111,9 +112,7 @@ pub fn parse_wcep_day(text: &str, file: &Path) -> Result<Vec<Story>> {
                 Item::Event { body, sources } => {
                     previous_was_heading = false;
                     let mut contexts = group.clone();
-                    if contexts.is_empty()
-                        && let Some(prefix) = inline_context(body)
-                    {
+                    if let Some(prefix) = inline_context(body) {
                         contexts.push(prefix.to_string());
                     }
                     dedup_keep_order(&mut contexts);
@@ -407,6 +406,17 @@ mod tests {
         ] {
             assert!(matches!(classify(text, false), Item::Heading), "{text}");
         }
+    }
+
+    #[test]
+    fn an_inline_story_line_adds_to_the_heading_group() {
+        let day = "Date: '2011-03-19'\nIntelligence_Payload:\n  A:\n  - Lowland Spring\n  - 'Freedonian uprising: Protesters fill the main square of the capital. (AP)'\n  - Crowds gather again in the capital. (AP)\n";
+        let events = parse_wcep_day(day, Path::new("2011-03-19.yaml")).unwrap();
+        assert_eq!(
+            events[0].contexts,
+            ["Lowland Spring", "Freedonian uprising"]
+        );
+        assert_eq!(events[1].contexts, ["Lowland Spring"]);
     }
 
     #[test]
