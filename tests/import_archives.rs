@@ -341,6 +341,38 @@ fn wcep_a_heading_of_two_long_context_names_heads_the_event_below_it() {
 }
 
 #[test]
+fn wcep_a_heading_group_heads_only_the_events_that_share_a_word_with_it() {
+    let Some(wcep) = corpus("wcep-en") else {
+        return;
+    };
+    // 2023-06-14: two election headings, the candidate's filing below them, then two science
+    // stories of no story line
+    let day = import(&wcep.join("2023/06/2023-06-14.yaml")).stories;
+    let find = |start: &str| {
+        day.iter()
+            .find(|s| s.title.starts_with(start))
+            .unwrap_or_else(|| panic!("{start}"))
+    };
+    assert_eq!(
+        find("Mayor of Miami, Florida, Francis Suarez").contexts,
+        [
+            "2024 United States presidential election",
+            "2024 Republican Party presidential primaries"
+        ]
+    );
+    assert!(
+        find("At the International Society for Stem Cell Research")
+            .contexts
+            .is_empty()
+    );
+    assert!(
+        find("Astronomers report that the presence of phosphates")
+            .contexts
+            .is_empty()
+    );
+}
+
+#[test]
 fn bundled_sample_imports_cleanly() {
     let imported = import(&sample());
     assert!(

@@ -99,30 +99,34 @@ fn quality_on_the_current_events_archive() {
     let rows = evaluate(engine, &settings, &queries, None, None);
     let (default, site, text_only) = (&rows[0], &rows[1], &rows[2]);
     eprintln!("{rows:#?}");
-    // measured 0.891 / 9 days (target 0.88 / 14); 8.8% of queries carry only lone tags, which
-    // caps leafP@10 at 0.912
+    // The archive's tags are the measure, so these figures move with how the importer reads
+    // them. Read as now (a heading group heads only the events that share a word with it):
+    // leafP@10 0.836, medDays 17; 13.6% of the queries carry only lone tags, which caps tagP
+    // and leafP at 0.865, so issue 4's 0.88 cannot be reached on this reading. Before, about
+    // 10,000 unrelated events inherited the heading group above them: same-day pseudo-lines
+    // that were easy to find (0.891 / 9 days, cap 0.912). leafP is held to 95% of its cap.
+    let cap = 1.0 - default.lone_tag_queries;
     assert!(
-        default.leaf_p10 >= 0.87,
-        "default leafP@10 {}",
+        default.leaf_p10 >= 0.83 && default.leaf_p10 >= 0.95 * cap,
+        "default leafP@10 {} (cap {cap})",
         default.leaf_p10
     );
     assert!(
-        default.med_days <= 14.0,
+        default.med_days <= 18.0,
         "default medDays {}",
         default.med_days
     );
     assert!(default.leaf_p10 > site.leaf_p10 + 0.05 && default.med_days * 5.0 < site.med_days);
-    // text only: measured 0.399 (TF-IDF cosine with decay: about 0.21); 0.387 on the same
-    // archive read with one importer rule less, the query sample moving with it. It was 0.401
-    // while the importer split `… election, 2016` into two tags: the bare year, shared by
-    // hundreds of unrelated stories, was an easy match
+    // text only: measured 0.450 (issue 4's target 0.40; TF-IDF cosine with decay: about 0.21).
+    // The text agrees better with the tags since events no longer inherit unrelated headings
+    // (0.399 before; 0.409 while the bare years of `… election, 2016` were tags)
     assert!(
-        text_only.tag_p10 >= 0.37,
+        text_only.tag_p10 >= 0.40,
         "text-only tagP@10 {}",
         text_only.tag_p10
     );
-    assert!(text_only.suggest_recall3.unwrap() >= 0.4);
-    assert!(default.lone_tag_queries > 0.05 && default.lone_tag_queries < 0.12);
+    assert!(text_only.suggest_recall3.unwrap() >= 0.45);
+    assert!(default.lone_tag_queries > 0.08 && default.lone_tag_queries < 0.15);
 }
 
 #[test]
