@@ -12,6 +12,13 @@ fn import(path: &Path) -> storyline_story::Imported {
     import_paths(&[path.to_path_buf()], None).expect("import")
 }
 
+/// The story of `day` whose title starts with `start`.
+fn titled<'a>(day: &'a [Story], start: &str) -> &'a Story {
+    day.iter()
+        .find(|s| s.title.starts_with(start))
+        .unwrap_or_else(|| panic!("no story titled {start:?}…"))
+}
+
 #[test]
 fn thecontext_zh_imports_every_story_without_errors() {
     let Some(zh) = corpus("thecontext-zh") else {
@@ -312,26 +319,15 @@ fn wcep_a_heading_of_two_long_context_names_heads_the_event_below_it() {
             .all(|s| !s.title.starts_with("Israeli–Syrian ceasefire")),
         "the heading was imported as a story"
     );
-    let strike = day
-        .iter()
-        .find(|s| s.title.starts_with("Israeli Air Force helicopters strike"))
-        .expect("the strike event");
     assert_eq!(
-        strike.contexts,
+        titled(&day, "Israeli Air Force helicopters strike").contexts,
         [
             "Israeli–Syrian ceasefire line incidents during the Syrian Civil War",
             "Israeli involvement in the Syrian Civil War"
         ]
     );
-    let prison = day
-        .iter()
-        .find(|s| {
-            s.title
-                .starts_with("The military retake a prison in Jalalabad")
-        })
-        .expect("the prison event");
     assert_eq!(
-        prison.contexts,
+        titled(&day, "The military retake a prison in Jalalabad").contexts,
         [
             "War in Afghanistan",
             "August 2020 Afghanistan attacks",
@@ -348,25 +344,20 @@ fn wcep_a_heading_group_heads_only_the_events_that_share_a_word_with_it() {
     // 2023-06-14: two election headings, the candidate's filing below them, then two science
     // stories of no story line
     let day = import(&wcep.join("2023/06/2023-06-14.yaml")).stories;
-    let find = |start: &str| {
-        day.iter()
-            .find(|s| s.title.starts_with(start))
-            .unwrap_or_else(|| panic!("{start}"))
-    };
     assert_eq!(
-        find("Mayor of Miami, Florida, Francis Suarez").contexts,
+        titled(&day, "Mayor of Miami, Florida, Francis Suarez").contexts,
         [
             "2024 United States presidential election",
             "2024 Republican Party presidential primaries"
         ]
     );
     assert!(
-        find("At the International Society for Stem Cell Research")
+        titled(&day, "At the International Society for Stem Cell Research")
             .contexts
             .is_empty()
     );
     assert!(
-        find("Astronomers report that the presence of phosphates")
+        titled(&day, "Astronomers report that the presence of phosphates")
             .contexts
             .is_empty()
     );

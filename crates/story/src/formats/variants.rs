@@ -17,7 +17,7 @@ pub fn resolve_variants(text: &str) -> Cow<'_, str> {
     if !text.contains("-{") && !text.contains("}-") {
         return Cow::Borrowed(text);
     }
-    let resolved = drop_dangling(&resolve_pairs(text)).into_owned();
+    let resolved = drop_dangling(&resolve_pairs(text));
     if resolved == text {
         Cow::Borrowed(text)
     } else {
@@ -26,10 +26,7 @@ pub fn resolve_variants(text: &str) -> Cow<'_, str> {
 }
 
 /// Each `-{…}-` replaced by its variant.
-fn resolve_pairs(text: &str) -> Cow<'_, str> {
-    if !text.contains("-{") {
-        return Cow::Borrowed(text);
-    }
+fn resolve_pairs(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(open) = rest.find("-{") {
@@ -45,14 +42,11 @@ fn resolve_pairs(text: &str) -> Cow<'_, str> {
         rest = &after[close + 2..];
     }
     out.push_str(rest);
-    Cow::Owned(out)
+    out
 }
 
 /// `text` without the variant items and `}-` of a markup whose `-{` was lost.
-fn drop_dangling(text: &str) -> Cow<'_, str> {
-    if !text.contains("}-") {
-        return Cow::Borrowed(text);
-    }
+fn drop_dangling(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(close) = rest.find("}-") {
@@ -63,7 +57,7 @@ fn drop_dangling(text: &str) -> Cow<'_, str> {
             let Some(semicolon) = kept.rfind(';') else {
                 break;
             };
-            if !is_variant_item(&kept[semicolon + 1..]) {
+            if variant_item(&kept[semicolon + 1..]).is_none() {
                 break;
             }
             cut = semicolon;
@@ -76,20 +70,18 @@ fn drop_dangling(text: &str) -> Cow<'_, str> {
         rest = &rest[close + 2..];
     }
     out.push_str(rest);
-    Cow::Owned(out)
+    out
 }
 
-/// Whether `item` is one `zh-xx:text` of a variant list.
-fn is_variant_item(item: &str) -> bool {
-    item.split_once(':')
-        .is_some_and(|(key, _)| is_variant_key(key.trim()))
-}
-
-fn is_variant_key(key: &str) -> bool {
-    key == "zh"
+/// One `zh-xx:text` item of a variant list, as (variant, text).
+fn variant_item(item: &str) -> Option<(&str, &str)> {
+    let (key, value) = item.split_once(':')?;
+    let key = key.trim();
+    let variant = key == "zh"
         || key
             .strip_prefix("zh-")
-            .is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphabetic()))
+            .is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphabetic()));
+    variant.then_some((key, value.trim()))
 }
 
 /// The text a `-{inner}-` stands for.
@@ -99,20 +91,15 @@ fn chosen(inner: &str) -> &str {
         Some((flags, rule)) if flags.chars().all(|c| c.is_ascii_alphabetic() || c == ';') => rule,
         _ => inner,
     };
-    let variants: Vec<(&str, &str)> = inner
+    let variants: Option<Vec<(&str, &str)>> = inner
         .split(';')
         .filter(|item| !item.trim().is_empty())
-        .map_while(|item| {
-            let (key, value) = item.split_once(':')?;
-            let key = key.trim();
-            is_variant_key(key).then_some((key, value.trim()))
-        })
+        .map(variant_item)
         .collect();
-    let all_variants = inner.split(';').filter(|i| !i.trim().is_empty()).count();
-    if variants.is_empty() || variants.len() != all_variants {
+    let Some(variants) = variants.filter(|v| !v.is_empty()) else {
         // not a list of variants: text kept from conversion
         return inner.trim();
-    }
+    };
     PREFERRED
         .iter()
         .find_map(|want| variants.iter().find(|(key, _)| key == want))

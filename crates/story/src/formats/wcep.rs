@@ -100,9 +100,9 @@ pub fn parse_wcep_day(text: &str, file: &Path) -> Result<Vec<Story>> {
             }
         };
         let mut group: Vec<String> = Vec::new();
-        // the group's words (rule 2) and how many events it has taken
+        // the group's words (rule 2), and whether it has headed an event yet
         let mut group_words: HashSet<String> = HashSet::new();
-        let mut members = 0usize;
+        let mut headed = false;
         let mut previous_was_heading = false;
         for (k, item) in items.iter().enumerate() {
             let Some(text) = yaml_text(item) else {
@@ -115,7 +115,7 @@ pub fn parse_wcep_day(text: &str, file: &Path) -> Result<Vec<Story>> {
                     if !previous_was_heading {
                         group.clear();
                         group_words.clear();
-                        members = 0;
+                        headed = false;
                     }
                     group.extend(context_names(&text));
                     group_words.extend(line_words(&text));
@@ -123,14 +123,19 @@ pub fn parse_wcep_day(text: &str, file: &Path) -> Result<Vec<Story>> {
                 }
                 Item::Event { body, sources } => {
                     previous_was_heading = false;
-                    let words = line_words(body);
-                    let belongs = !group.is_empty()
-                        && (members == 0 || words.iter().any(|w| group_words.contains(w)));
+                    // (an event without a group has no words to compare)
+                    let belongs = !group.is_empty() && {
+                        let words = line_words(body);
+                        let shares = !headed || words.iter().any(|w| group_words.contains(w));
+                        if shares {
+                            group_words.extend(words);
+                        }
+                        shares
+                    };
                     let mut contexts = Vec::new();
                     if belongs {
                         contexts.extend(group.iter().cloned());
-                        group_words.extend(words);
-                        members += 1;
+                        headed = true;
                     }
                     if let Some(prefix) = inline_context(body) {
                         contexts.push(prefix.to_string());
@@ -289,14 +294,12 @@ fn context_names(heading: &str) -> Vec<String> {
 /// involvement in the Syrian Civil War` does, `A bridge collapses in Genoa, killing dozens`
 /// does not (a lowercase part), nor does a sentence broken by `". "`.
 fn names_contexts(body: &str) -> bool {
-    let mut parts = 0;
-    body.split(", ").all(|part| {
-        parts += 1;
-        let words = part.split_whitespace().count();
-        (1..=11).contains(&words)
-            && part.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
-            && !part.contains(". ")
-    }) && parts >= 2
+    body.contains(", ")
+        && body.split(", ").all(|part| {
+            (1..=11).contains(&part.split_whitespace().count())
+                && part.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+                && !part.contains(". ")
+        })
 }
 
 /// The byte index of the `(` matching the `)` that ends `text`.
