@@ -389,6 +389,62 @@ fn words_all_first_then_partial_matches_prefix_and_typos() {
 }
 
 #[test]
+fn searches_say_what_they_read_otherwise_than_typed() {
+    let Some(built) = wcep() else { return };
+    let all = built.stories.len();
+    // read as typed: nothing to say
+    for query in [
+        "syria tag:\"Syrian Civil War\" date:2017",
+        "",
+        "-earthquake",
+        "earthquake OR flood",
+    ] {
+        let results = search(&built.index, query);
+        assert!(results.notices.is_empty(), "{query}: {:?}", results.notices);
+        assert!(results.total > 0, "{query}");
+    }
+    // a month that is not one: searched as words, and said so
+    let typo = search(&built.index, "fire date:2017-13");
+    assert!(typo.total > 0);
+    assert_eq!(typo.notices.len(), 1, "{:?}", typo.notices);
+    assert!(
+        typo.notices[0].starts_with("date:2017-13 is not a date or a range of dates"),
+        "{:?}",
+        typo.notices
+    );
+    // a misspelt tag finds nothing; the tag's own spelling finds stories
+    let misspelt = search(&built.index, "attack tag:\"Syrian civil wr\"");
+    assert_eq!(misspelt.total, 0);
+    assert_eq!(
+        misspelt.notices,
+        ["no story carries the tag \"Syrian civil wr\""]
+    );
+    let request = SearchRequest {
+        tags: vec!["Thomas Fires".into(), "Thomas Fire".into()],
+        ..Default::default()
+    };
+    let param = built.index.search(&request).unwrap();
+    assert_eq!(param.total, 0);
+    assert_eq!(param.notices, ["no story carries the tag \"Thomas Fires\""]);
+    // nothing to search for: every story, newest first, and why
+    let nothing = search(&built.index, "OR (");
+    assert_eq!(nothing.total, all);
+    assert_eq!(
+        nothing.notices,
+        [
+            "\"OR (\" has no word that can be searched for (only very common words, or no \
+          letters): every story is listed, newest first"
+        ]
+    );
+    let bare = search(&built.index, "tag: ");
+    assert_eq!(bare.total, all);
+    assert_eq!(
+        bare.notices,
+        ["tag: has nothing after it (write tag:\"Syrian Civil War\"): left out"]
+    );
+}
+
+#[test]
 fn sample_archive_searches_in_both_languages() {
     let built = build_index(&sample());
     let fire = search(&built.index, "thomas fire ");

@@ -173,7 +173,17 @@ fn every_route_on_the_sample_archive() {
             .is_some_and(|h| !h.is_empty())
     );
     assert_eq!(results["facets"]["tags"][0]["tag"], "Thomas Fire");
+    assert_eq!(results["notices"], serde_json::json!([]));
     let id = results["hits"][0]["id"].as_str().unwrap().to_string();
+
+    // a tag no story carries finds nothing, and the answer says why
+    let (status, none) = get(&server, "/search?q=fire&tag=Thomas+Fires");
+    assert_eq!(status, 200);
+    assert_eq!(none["total"], 0);
+    assert_eq!(
+        none["notices"],
+        serde_json::json!(["no story carries the tag \"Thomas Fires\""])
+    );
 
     // the id with raw slashes, and percent-encoded
     let (status, story) = get(&server, &format!("/stories/{id}"));

@@ -192,6 +192,20 @@ async function main() {
   );
   const q = await page.inputValue('#q');
   check(q.trim() === query.trim(), `the search box holds "${q}" after going back, not "${query}"`);
+  check(await page.locator('#notices').isHidden(), 'a query read as typed shows a notice');
+
+  step = 'a tag no story carries';
+  const missing = 'Tag No Story Carries';
+  await page.fill('#q', `${query.trim()} tag:"${missing}" `);
+  await page.locator('#notices li').first().waitFor({ state: 'visible' });
+  const notice = (await page.locator('#notices').innerText()).trim();
+  check(notice.includes(`no story carries the tag "${missing}"`), `the notice says "${notice}"`);
+  await page.fill('#q', query);
+  await page.waitForFunction(
+    (words) => document.querySelector('#results')?.dataset.query === words
+      && document.querySelector('#notices')?.hidden === true,
+    query.trim(),
+  );
 
   check(pageErrors.length === 0, 'the page reported errors');
   await browser.close();
@@ -199,7 +213,7 @@ async function main() {
   clearTimeout(overall);
   console.log(`browser ok: "${query}" → ${total} ${took}; ${hits.length} shown, ${marks} highlights; `
     + `Tab → ${tabbed.what}; opened "${firstTitle}" (${storyLang}) with ${relatedCount} related; `
-    + 'related link, back, reload and back-to-results work');
+    + 'related link, back, reload and back-to-results work; a missing tag is said');
 }
 
 main().catch((err) => fail(err && err.message ? err.message : String(err)));

@@ -1,5 +1,6 @@
 //! The search box's query language, parsed leniently: a malformed query is never an error, it
-//! falls back to plain words.
+//! falls back to plain words, and [`ParsedQuery::notices`] says what was read otherwise than
+//! typed.
 //!
 //! ```text
 //! putin syria                 words (all-words matches rank first)
@@ -38,6 +39,8 @@ pub struct ParsedQuery {
     pub to: Option<Date>,
     /// Whether the last word is still being typed (no trailing space): it also matches as a prefix.
     pub last_is_prefix: bool,
+    /// What was read otherwise than typed, and how, for the person who typed it.
+    pub notices: Vec<String>,
 }
 
 enum Piece {
@@ -47,6 +50,8 @@ enum Piece {
         negated: bool,
     },
     Or,
+    /// A `tag:` or `date:` with nothing after it.
+    Bare(String),
 }
 
 fn lex(input: &str) -> Vec<(String, Piece)> {
@@ -113,7 +118,11 @@ fn lex(input: &str) -> Vec<(String, Piece)> {
         i = end;
         if field.is_empty() && !quoted && !negated && text == "OR" {
             pieces.push((field, Piece::Or));
-        } else if !text.trim().is_empty() {
+        } else if text.trim().is_empty() {
+            if !field.is_empty() && !negated {
+                pieces.push((String::new(), Piece::Bare(field)));
+            }
+        } else {
             pieces.push((
                 field,
                 Piece::Text {
@@ -188,6 +197,17 @@ pub fn parse(input: &str) -> ParsedQuery {
                 pending_or = !parsed.clauses.is_empty();
                 continue;
             }
+            Piece::Bare(field) => {
+                parsed.notices.push(format!(
+                    "{field}: has nothing after it (write {field}:{}): left out",
+                    if field == "tag" {
+                        "\"Syrian Civil War\""
+                    } else {
+                        "2017-12..2018-01"
+                    }
+                ));
+                continue;
+            }
             Piece::Text {
                 text,
                 quoted,
@@ -205,6 +225,10 @@ pub fn parse(input: &str) -> ParsedQuery {
                     parsed.to = to.or(parsed.to);
                     continue;
                 }
+                parsed.notices.push(format!(
+                    "date:{text} is not a date or a range of dates (2017, 2017-12, \
+                     2017-12-11, 2017-12..2018-01, ..2018-01): searched as words"
+                ));
             }
             _ => {}
         }
@@ -274,6 +298,28 @@ mod tests {
         assert_eq!(q.clauses, [word("unclosed"), word("quote"), word("here")]);
         let q = parse("OR - date:garbage tag: -");
         assert_eq!(q.clauses, [word("-"), word("date:garbage"), word("-")]);
+        assert_eq!(
+            q.notices,
+            [
+                "date:garbage is not a date or a range of dates (2017, 2017-12, 2017-12-11, \
+                 2017-12..2018-01, ..2018-01): searched as words",
+                "tag: has nothing after it (write tag:\"Syrian Civil War\"): left out",
+            ]
+        );
+        assert_eq!(
+            parse("fire date:2018-13 date: ").notices,
+            [
+                "date:2018-13 is not a date or a range of dates (2017, 2017-12, 2017-12-11, \
+                 2017-12..2018-01, ..2018-01): searched as words",
+                "date: has nothing after it (write date:2017-12..2018-01): left out",
+            ]
+        );
+        // what reads as typed says nothing
+        assert!(
+            parse("putin \"civil war\" -russia tag:ISIS date:2017..2018-02 ")
+                .notices
+                .is_empty()
+        );
         assert!(parse("").clauses.is_empty());
         assert!(parse("putin sy").last_is_prefix);
     }

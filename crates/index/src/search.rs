@@ -190,6 +190,9 @@ pub struct SearchResults {
     /// Facet counts, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facets: Option<Facets>,
+    /// What in the request was read otherwise than typed, or found nothing, and how: a date
+    /// that is not one, a tag no story carries, a query with nothing to search for.
+    pub notices: Vec<String>,
     /// Time spent, in milliseconds.
     pub took_ms: f64,
 }
@@ -235,6 +238,14 @@ impl StoryIndex {
             zh: analyzer::chinese(),
         };
 
+        for tag in &parsed.tags {
+            let term = Term::from_field_text(self.fields().tag, &self.normalizer().key(tag));
+            if searcher.doc_freq(&term)? == 0 {
+                parsed
+                    .notices
+                    .push(format!("no story carries the tag \"{tag}\""));
+            }
+        }
         let filters = self.filters(&parsed, request.language);
         let exclusions: Vec<Box<dyn Query>> = parsed
             .excluded
@@ -271,6 +282,17 @@ impl StoryIndex {
                 Box::new(BooleanQuery::new(parts))
             };
         let no_words = positives.is_empty();
+        if no_words
+            && exclusions.is_empty()
+            && filters.is_empty()
+            && parsed.notices.is_empty()
+            && !request.query.trim().is_empty()
+        {
+            parsed.notices.push(format!(
+                "\"{}\" has no word that can be searched for (only very common words, or no letters): every story is listed, newest first",
+                request.query.trim()
+            ));
+        }
         let sort = match request.sort {
             Sort::Relevance if no_words => Sort::Newest,
             other => other,
@@ -319,6 +341,7 @@ impl StoryIndex {
             relaxed,
             hits,
             facets,
+            notices: parsed.notices,
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
     }

@@ -26,6 +26,7 @@
     total: $('#total'),
     took: $('#took'),
     relaxed: $('#relaxed'),
+    notices: $('#notices'),
     error: $('#error'),
     results: $('#results'),
     more: $('#more'),
@@ -357,6 +358,7 @@
     els.total.textContent = '';
     els.took.textContent = '';
     els.relaxed.hidden = true;
+    showNotices([]);
     els.more.hidden = true;
     els.facets.hidden = true;
     shownCount = 0;
@@ -372,8 +374,20 @@
     els.took.textContent = '';
     els.more.hidden = true;
     els.relaxed.hidden = true;
+    showNotices([]);
     els.facets.hidden = true;
     shownKey = null;
+  }
+
+  // what the server read otherwise than typed (a date that is not one, a tag no story carries)
+  function showNotices(notices) {
+    const items = (Array.isArray(notices) ? notices : []).map((text) => {
+      const li = document.createElement('li');
+      li.textContent = text;
+      return li;
+    });
+    els.notices.replaceChildren(...items);
+    els.notices.hidden = items.length === 0;
   }
 
   function hideError() {
@@ -405,6 +419,7 @@
     }
     els.took.textContent = typeof data.took_ms === 'number' ? ` in ${data.took_ms.toFixed(1)} ms` : '';
     els.relaxed.hidden = !data.relaxed;
+    if (!append) showNotices(data.notices);
     els.more.hidden = shownCount >= total || hits.length === 0;
     if (!els.more.hidden) {
       els.more.textContent = `More results (${(total - shownCount).toLocaleString('en')} left)`;

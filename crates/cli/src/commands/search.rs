@@ -78,6 +78,9 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
         facets: args.facets,
     };
     let results = index.search(&request)?;
+    for notice in &results.notices {
+        eprintln!("note: {notice}");
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
         return Ok(ExitCode::SUCCESS);

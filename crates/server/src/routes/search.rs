@@ -37,7 +37,7 @@ pub fn search_request(params: &Params, state: &AppState) -> ApiResult<SearchRequ
     })
 }
 
-/// Searches stories: hits with highlighted titles and snippets, total, facets, `took_ms`.
+/// Searches stories: hits with highlighted titles and snippets, total, facets, notices, `took_ms`.
 pub async fn search(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
