@@ -415,9 +415,26 @@ fn searches_say_what_they_read_otherwise_than_typed() {
     // a misspelt tag finds nothing; the tag's own spelling finds stories
     let misspelt = search(&built.index, "attack tag:\"Syrian civil wr\"");
     assert_eq!(misspelt.total, 0);
+    let stories = |n: usize| format!("{n} {}", if n == 1 { "story" } else { "stories" });
     assert_eq!(
         misspelt.notices,
-        ["no story carries the tag \"Syrian civil wr\""]
+        [format!(
+            "no story carries the tag \"Syrian civil wr\"; did you mean \"Syrian Civil War\" ({})?",
+            stories(tag_count(&built.stories, "Syrian Civil War"))
+        )]
+    );
+    let unknown = search(&built.index, "tag:\"Xyzzy plugh\"");
+    assert_eq!(
+        unknown.notices,
+        ["no story carries the tag \"Xyzzy plugh\""]
+    );
+    let partial = search(&built.index, "tag:covid");
+    assert_eq!(
+        partial.notices,
+        [format!(
+            "no story carries the tag \"covid\"; did you mean \"COVID-19 pandemic\" ({})?",
+            stories(tag_count(&built.stories, "COVID-19 pandemic"))
+        )]
     );
     let request = SearchRequest {
         tags: vec!["Thomas Fires".into(), "Thomas Fire".into()],
@@ -425,7 +442,13 @@ fn searches_say_what_they_read_otherwise_than_typed() {
     };
     let param = built.index.search(&request).unwrap();
     assert_eq!(param.total, 0);
-    assert_eq!(param.notices, ["no story carries the tag \"Thomas Fires\""]);
+    assert_eq!(
+        param.notices,
+        [format!(
+            "no story carries the tag \"Thomas Fires\"; did you mean \"Thomas Fire\" ({})?",
+            stories(tag_count(&built.stories, "Thomas Fire"))
+        )]
+    );
     // nothing to search for: every story, newest first, and why
     let nothing = search(&built.index, "OR (");
     assert_eq!(nothing.total, all);
@@ -436,6 +459,20 @@ fn searches_say_what_they_read_otherwise_than_typed() {
           letters): every story is listed, newest first"
         ]
     );
+    if let Some(zh) = zh() {
+        // in Chinese a part of a name is proposed; two characters, one of them wrong, are not
+        let part = search(&zh.index, "tag:香港反送中");
+        assert_eq!(part.total, 0);
+        assert_eq!(part.notices.len(), 1);
+        assert!(
+            part.notices[0]
+                .starts_with("no story carries the tag \"香港反送中\"; did you mean \"香港反送中"),
+            "{:?}",
+            part.notices
+        );
+        let short = search(&zh.index, "tag:新冠");
+        assert_eq!(short.notices, ["no story carries the tag \"新冠\""]);
+    }
     let bare = search(&built.index, "tag: ");
     assert_eq!(bare.total, all);
     assert_eq!(

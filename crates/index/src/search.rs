@@ -23,6 +23,7 @@ use crate::error::Result;
 use crate::query::{Clause, ParsedQuery, parse};
 use crate::schema::{date_time, day_of};
 use crate::store::StoryIndex;
+use crate::tables::TagEntry;
 
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -197,6 +198,88 @@ pub struct SearchResults {
     pub took_ms: f64,
 }
 
+/// The tag a person who typed `key` (a tag key no story carries) most likely meant: the most
+/// used tag whose key starts with it, or has a word that does (`civil war` → `Syrian Civil
+/// War`; in Chinese, any part of it); else the nearest by edit distance, up to one edit per
+/// four letters (at least one) or per three Chinese characters, the most used first among
+/// equals.
+fn closest_tag<'a>(tags: &'a [TagEntry], key: &str) -> Option<&'a TagEntry> {
+    let typed: Vec<char> = key.chars().collect();
+    if typed.is_empty() {
+        return None;
+    }
+    let used = |t: &&TagEntry| t.stories > 0;
+    let word_start = format!(" {key}");
+    // Chinese is written without spaces: any part of a name may be the part typed
+    let han = typed.iter().any(|&c| storyline_story::tag::is_han(c));
+    let by_use = |a: &&TagEntry, b: &&TagEntry| a.stories.cmp(&b.stories).then(b.key.cmp(&a.key));
+    let continued = tags
+        .iter()
+        .filter(used)
+        .filter(|t| {
+            t.key.starts_with(key)
+                || (typed.len() >= 3 && t.key.contains(&word_start))
+                || (han && t.key.contains(key))
+        })
+        .max_by(by_use);
+    if continued.is_some() {
+        return continued;
+    }
+    // a Chinese character says more than a letter: one edit in three at most, none in two
+    let most = if han {
+        typed.len() / 3
+    } else {
+        (typed.len() / 4).max(1)
+    };
+    if most == 0 {
+        return None;
+    }
+    let mut best: Option<(usize, &TagEntry)> = None;
+    let mut row = Vec::new();
+    for tag in tags.iter().filter(used) {
+        let chars: Vec<char> = tag.key.chars().collect();
+        if chars.len().abs_diff(typed.len()) > most {
+            continue;
+        }
+        let Some(d) = edit_distance(&typed, &chars, most, &mut row) else {
+            continue;
+        };
+        let better = match best {
+            None => true,
+            Some((bd, bt)) => d < bd || (d == bd && by_use(&tag, &bt).is_gt()),
+        };
+        if better {
+            best = Some((d, tag));
+        }
+    }
+    best.map(|(_, tag)| tag)
+}
+
+/// The Levenshtein distance of `a` and `b` when it is at most `most` (`None` beyond), one row
+/// of the table at a time in `row`.
+fn edit_distance(a: &[char], b: &[char], most: usize, row: &mut Vec<usize>) -> Option<usize> {
+    row.clear();
+    row.extend(0..=b.len());
+    for (i, &ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        let mut lowest = row[0];
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+            lowest = lowest.min(row[j + 1]);
+        }
+        if lowest > most {
+            return None;
+        }
+    }
+    let d = row[b.len()];
+    (d <= most).then_some(d)
+}
+
 /// A last word found in at least this many field postings is taken as typed in full: no prefix
 /// expansion (search as you type still expands partial words).
 const PREFIX_SKIP_FREQ: u64 = 100;
@@ -241,9 +324,22 @@ impl StoryIndex {
         for tag in &parsed.tags {
             let term = Term::from_field_text(self.fields().tag, &self.normalizer().key(tag));
             if searcher.doc_freq(&term)? == 0 {
+                let key = self.normalizer().key(tag);
                 parsed
                     .notices
-                    .push(format!("no story carries the tag \"{tag}\""));
+                    .push(match closest_tag(&self.tables().tags, &key) {
+                        Some(near) => format!(
+                            "no story carries the tag \"{tag}\"; did you mean \"{}\" ({} {})?",
+                            near.display,
+                            near.stories,
+                            if near.stories == 1 {
+                                "story"
+                            } else {
+                                "stories"
+                            }
+                        ),
+                        None => format!("no story carries the tag \"{tag}\""),
+                    });
             }
         }
         let filters = self.filters(&parsed, request.language);
@@ -799,5 +895,67 @@ impl SegmentCollector for FacetSegment {
             }
         }
         (tags, self.months)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(key: &str, stories: u32) -> TagEntry {
+        TagEntry {
+            key: key.into(),
+            display: key.to_uppercase(),
+            stories,
+        }
+    }
+
+    #[test]
+    fn edit_distances_within_a_bound() {
+        let chars = |s: &str| s.chars().collect::<Vec<char>>();
+        let mut row = Vec::new();
+        let d = |a: &str, b: &str, most, row: &mut Vec<usize>| {
+            edit_distance(&chars(a), &chars(b), most, row)
+        };
+        assert_eq!(
+            d("syrian civil wr", "syrian civil war", 3, &mut row),
+            Some(1)
+        );
+        assert_eq!(d("kitten", "sitting", 3, &mut row), Some(3));
+        assert_eq!(d("kitten", "sitting", 2, &mut row), None);
+        assert_eq!(d("", "abc", 3, &mut row), Some(3));
+        assert_eq!(d("美国总统选举", "美國总统选举", 1, &mut row), Some(1));
+    }
+
+    #[test]
+    fn the_closest_tag_continues_the_typing_then_is_nearest_then_most_used() {
+        let tags = [
+            tag("syrian civil war", 1104),
+            tag("sri lankan civil war", 300),
+            tag("syrian refugee crisis", 90),
+            tag("thomas fire", 1),
+            tag("thomas fires of 1800", 0),
+            tag("2020年美国总统选举", 40),
+            tag("美国", 900),
+        ];
+        let closest = |key: &str| closest_tag(&tags, key).map(|t| t.key.as_str());
+        // typed from the start of the name, or of one of its words: the most used
+        assert_eq!(closest("syrian"), Some("syrian civil war"));
+        assert_eq!(closest("civil war"), Some("syrian civil war"));
+        assert_eq!(closest("refugee"), Some("syrian refugee crisis"));
+        // a tag no story carries any more is not proposed
+        assert_eq!(closest("thomas fires"), Some("thomas fire"));
+        // misspelt: the nearest within a quarter of its length
+        assert_eq!(closest("syrian civil wr"), Some("syrian civil war"));
+        assert_eq!(closest("sri lankan civl war"), Some("sri lankan civil war"));
+        assert_eq!(closest("xyzzy plugh"), None);
+        assert_eq!(closest("ab"), None);
+        assert_eq!(closest(""), None);
+        // Chinese: any part of the name; one character in two changed is too far
+        assert_eq!(closest("总统选举"), Some("2020年美国总统选举"));
+        assert_eq!(closest("美国总统大选"), None);
+        assert_eq!(closest("美国总统选手"), None);
+        assert_eq!(closest("2020年美国总统选手"), Some("2020年美国总统选举"));
+        assert_eq!(closest("美图"), None);
     }
 }
