@@ -579,3 +579,230 @@ fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// The stories of a JSON Lines file, by id, with their `related` field left out.
+fn records_without_related(path: &std::path::Path) -> HashMap<String, serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|v| v.get("id").is_some())
+        .map(|mut v| {
+            v.as_object_mut().unwrap().remove("related");
+            (v["id"].as_str().unwrap().to_string(), v)
+        })
+        .collect()
+}
+
+#[test]
+fn json_lines_archives_get_their_related_field_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive");
+    std::fs::create_dir_all(&archive).unwrap();
+    let records = archive.join("stories.jsonl");
+    assert!(
+        storyline(&["import", s(&sample()), "--out", s(&records), "--quiet"])
+            .status
+            .success()
+    );
+    let index = dir.path().join("index");
+    assert!(
+        storyline(&["index", s(&records), "--index", s(&index), "--quiet"])
+            .status
+            .success()
+    );
+    let stories = std::fs::read_to_string(&records).unwrap().lines().count();
+    // what is not a story of the index is kept as it is: a line that is not a record, a
+    // blank line, a record the index does not hold, and a file that is not JSON Lines
+    let stranger = r#"{"id":"elsewhere/1","date":"2020-01-01","title":"Not indexed","language":"en","related":[{"id":"x","title":"Kept"}]}"#;
+    let mut text = std::fs::read_to_string(&records).unwrap();
+    text.push_str("not json\n\n");
+    text.push_str(stranger);
+    text.push('\n');
+    std::fs::write(&records, &text).unwrap();
+    std::fs::write(archive.join("README.txt"), "an archive\n").unwrap();
+
+    let out = dir.path().join("out");
+    let summary = storyline_json(
+        &[
+            "batch",
+            "--index",
+            s(&index),
+            "--write",
+            "pages",
+            "--archive",
+            s(&archive),
+            "--out",
+            s(&out),
+            "--json",
+            "--quiet",
+        ],
+        0,
+    );
+    let pages = &summary["pages"];
+    assert_eq!(
+        pages["records_written"].as_u64().unwrap() + pages["records_unchanged"].as_u64().unwrap(),
+        stories as u64
+    );
+    assert!(pages["records_written"].as_u64().unwrap() > 0);
+    assert_eq!(pages["without_page"], 0);
+    assert_eq!(pages["copied"], 1, "README.txt");
+    assert_eq!(
+        std::fs::read_to_string(out.join("README.txt")).unwrap(),
+        "an archive\n"
+    );
+
+    // every record now carries its list: the ids `batch --write jsonl` gives, with titles
+    let rewritten = std::fs::read_to_string(out.join("stories.jsonl")).unwrap();
+    assert!(
+        rewritten.contains("\nnot json\n\n"),
+        "kept lines stay in place"
+    );
+    assert!(rewritten.ends_with(&format!("{stranger}\n")));
+    let lists = storyline(&["batch", "--index", s(&index), "--quiet"]);
+    assert!(lists.status.success());
+    let expected: HashMap<String, Vec<String>> = String::from_utf8(lists.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let ids = v["related"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_string())
+                .collect();
+            (v["id"].as_str().unwrap().to_string(), ids)
+        })
+        .collect();
+    let mut with_shared = 0;
+    for line in rewritten.lines().take(stories) {
+        let story: storyline_story::Story = serde_json::from_str(line).unwrap();
+        let ids: Vec<String> = story.related.iter().map(|r| r.id.clone()).collect();
+        assert_eq!(ids, expected[&story.id], "{}", story.id);
+        assert!(story.related.iter().all(|r| !r.title.is_empty()));
+        with_shared += usize::from(story.related.iter().any(|r| !r.contexts.is_empty()));
+    }
+    assert!(
+        with_shared * 2 > stories,
+        "{with_shared} of {stories} lists show shared tags"
+    );
+    // nothing else changed
+    assert_eq!(
+        records_without_related(&records),
+        records_without_related(&out.join("stories.jsonl"))
+    );
+
+    // one JSON Lines file as the archive gives the same file; run again in place, nothing
+    // changes
+    let single = dir.path().join("single.jsonl");
+    let summary = storyline_json(
+        &[
+            "batch",
+            "--index",
+            s(&index),
+            "--write",
+            "pages",
+            "--archive",
+            s(&records),
+            "--out",
+            s(&single),
+            "--json",
+            "--quiet",
+        ],
+        0,
+    );
+    assert_eq!(summary["pages"]["copied"], 0);
+    assert_eq!(std::fs::read_to_string(&single).unwrap(), rewritten);
+    let again = storyline_json(
+        &[
+            "batch",
+            "--index",
+            s(&index),
+            "--write",
+            "pages",
+            "--archive",
+            s(&single),
+            "--json",
+            "--quiet",
+        ],
+        0,
+    );
+    assert_eq!(again["pages"]["records_written"], 0);
+    assert_eq!(again["pages"]["records_unchanged"], stories);
+    assert_eq!(std::fs::read_to_string(&single).unwrap(), rewritten);
+}
+
+#[test]
+fn zh_lists_are_the_same_in_pages_and_in_json_lines_records() {
+    let Some((shared, zh)) = zh_index() else {
+        return;
+    };
+    let index = shared.join("index");
+    let dir = tempfile::tempdir().unwrap();
+    let records = dir.path().join("zh.jsonl");
+    assert!(
+        storyline(&["import", s(zh), "--out", s(&records), "--quiet"])
+            .status
+            .success()
+    );
+    let out = dir.path().join("zh-related.jsonl");
+    let summary = storyline_json(
+        &[
+            "batch",
+            "--index",
+            s(&index),
+            "--write",
+            "pages",
+            "--archive",
+            s(&records),
+            "--out",
+            s(&out),
+            "--json",
+            "--quiet",
+        ],
+        0,
+    );
+    let pages = &summary["pages"];
+    assert_eq!(
+        pages["records_written"].as_u64().unwrap() + pages["records_unchanged"].as_u64().unwrap(),
+        8_984
+    );
+    assert_eq!(
+        records_without_related(&records),
+        records_without_related(&out),
+        "only the related field changes"
+    );
+    // the same lists written into the pages read back as the records hold them
+    let pages_out = dir.path().join("pages");
+    storyline_json(
+        &[
+            "batch",
+            "--index",
+            s(&index),
+            "--write",
+            "pages",
+            "--archive",
+            s(zh),
+            "--out",
+            s(&pages_out),
+            "--json",
+            "--quiet",
+        ],
+        0,
+    );
+    let from_pages: HashMap<String, Vec<storyline_story::RelatedEntry>> =
+        storyline_story::import_paths(std::slice::from_ref(&pages_out), None)
+            .unwrap()
+            .stories
+            .into_iter()
+            .map(|story| (story.id, story.related))
+            .collect();
+    let mut compared = 0;
+    for line in std::fs::read_to_string(&out).unwrap().lines() {
+        let story: storyline_story::Story = serde_json::from_str(line).unwrap();
+        assert_eq!(story.related, from_pages[&story.id], "{}", story.id);
+        compared += usize::from(!story.related.is_empty());
+    }
+    assert!(compared > 8_000, "{compared}");
+}

@@ -12,10 +12,11 @@ use std::sync::{Condvar, Mutex};
 
 use rayon::prelude::*;
 use serde::Serialize;
+use storyline_story::formats::jsonl::parse_jsonl_line;
 use storyline_story::formats::page::{
     RelatedLine, render_related_section, replace_related_section,
 };
-use storyline_story::{Language, Story, TagNormalizer, write_atomically};
+use storyline_story::{Language, RelatedEntry, Story, TagNormalizer, write_atomically};
 
 use crate::scorer::{Engine, RankOrder, Ranking, RelatedItem};
 use crate::settings::ScorerSettings;
@@ -314,16 +315,23 @@ pub struct PagesReport {
     pub unchanged: usize,
     /// Other files copied unchanged (with an output directory).
     pub copied: usize,
-    /// Stories without a page in the archive (e.g. imported from YAML or JSON Lines).
+    /// Stories without a page or a JSON Lines record in the archive (e.g. imported from
+    /// Current Events YAML, which has no place for a Related list).
     pub without_page: usize,
+    /// Stories of the archive's JSON Lines files whose `related` field was written.
+    pub records_written: usize,
+    /// Stories of the archive's JSON Lines files whose `related` field was already what it
+    /// should be.
+    pub records_unchanged: usize,
 }
 
 /// Where the pages go.
 #[derive(Debug, Clone)]
 pub struct PagesTarget<'a> {
-    /// The archive root the stories' `path`s are relative to.
+    /// The archive root the stories' `path`s are relative to, or one JSON Lines file.
     pub archive: &'a Path,
-    /// A directory to write a copy of the tree to; `None` edits the archive in place.
+    /// A directory to write a copy of the tree to (a file, for a JSON Lines file); `None`
+    /// edits the archive in place.
     pub out: Option<&'a Path>,
     /// With `out`: write only the pages whose Related section changes (no full copy).
     pub changed_only: bool,
@@ -359,6 +367,33 @@ pub fn page_language(page: &str, story: &Story) -> Language {
     }
 }
 
+/// The shared tags of a related item, in the subject's own spelling where it has one.
+fn shown_tags(
+    engine: &Engine,
+    spelling: &HashMap<String, &str>,
+    item: &RelatedItem,
+) -> Vec<String> {
+    let t = engine.tables();
+    item.shared_tags
+        .iter()
+        .map(|tag| {
+            let entry = &t.tags[*tag as usize];
+            spelling
+                .get(&entry.key)
+                .map_or_else(|| entry.display.clone(), |s| s.to_string())
+        })
+        .collect()
+}
+
+/// The subject's tags by key, in its own spelling.
+fn spellings<'s>(normalizer: &TagNormalizer, story: &'s Story) -> HashMap<String, &'s str> {
+    story
+        .contexts
+        .iter()
+        .map(|c| (normalizer.key(c), c.as_str()))
+        .collect()
+}
+
 /// The Related section a story's page should carry, in `language`.
 pub fn related_section(
     engine: &Engine,
@@ -369,11 +404,7 @@ pub fn related_section(
     language: Language,
 ) -> String {
     let t = engine.tables();
-    let spelling: HashMap<String, &str> = story
-        .contexts
-        .iter()
-        .map(|c| (normalizer.key(c), c.as_str()))
-        .collect();
+    let spelling = spellings(normalizer, story);
     let lines: Vec<RelatedLine> = items
         .iter()
         .filter_map(|item| {
@@ -381,16 +412,7 @@ pub fn related_section(
             Some(RelatedLine {
                 link: page_link(target, language)?,
                 title: target.title.clone(),
-                contexts: item
-                    .shared_tags
-                    .iter()
-                    .map(|tag| {
-                        let entry = &t.tags[*tag as usize];
-                        spelling
-                            .get(&entry.key)
-                            .map_or_else(|| entry.display.clone(), |s| s.to_string())
-                    })
-                    .collect(),
+                contexts: shown_tags(engine, &spelling, item),
             })
         })
         .collect();
@@ -401,7 +423,96 @@ pub fn related_section(
     }
 }
 
-/// Writes each story's Related section into its page (atomically, page by page).
+/// The `related` field a story's JSON Lines record should carry: the list's stories (those in
+/// `stories`) with their titles and the shared tags, as a page's Related section lists them.
+pub fn related_entries(
+    engine: &Engine,
+    normalizer: &TagNormalizer,
+    stories: &HashMap<&str, &Story>,
+    story: &Story,
+    items: &[RelatedItem],
+) -> Vec<RelatedEntry> {
+    let t = engine.tables();
+    let spelling = spellings(normalizer, story);
+    items
+        .iter()
+        .filter_map(|item| {
+            let target = stories.get(&t.ids[item.ord as usize])?;
+            Some(RelatedEntry {
+                id: target.id.clone(),
+                title: target.title.clone(),
+                contexts: shown_tags(engine, &spelling, item),
+            })
+        })
+        .collect()
+}
+
+/// What rewriting one JSON Lines file did: its stories whose `related` changed, those
+/// already right, and their ids.
+struct RecordsOutcome {
+    written: usize,
+    unchanged: usize,
+    ids: Vec<String>,
+}
+
+/// Writes the `related` field of every story record of the JSON Lines file `source` that has
+/// a list, to `destination` (atomically; the file is left alone when nothing changes and
+/// `always` is false). Other lines (blank, unreadable, stories without a list) are kept byte
+/// for byte, and so are the records that were already right; a changed record is written as
+/// `import --out` writes it.
+fn rewrite_records(
+    source: &Path,
+    destination: &Path,
+    always: bool,
+    related_of: &(dyn Fn(&Story) -> Option<Vec<RelatedEntry>> + Sync),
+) -> storyline_story::Result<RecordsOutcome> {
+    let text = std::fs::read_to_string(source).map_err(|e| storyline_story::StoryError::Io {
+        path: source.to_path_buf(),
+        source: e,
+    })?;
+    let mut outcome = RecordsOutcome {
+        written: 0,
+        unchanged: 0,
+        ids: Vec::new(),
+    };
+    let mut updated = String::with_capacity(text.len() + text.len() / 4);
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let record = parse_jsonl_line(body, index + 1, source).and_then(Result::ok);
+        let Some(mut story) = record else {
+            updated.push_str(line);
+            continue;
+        };
+        let Some(related) = related_of(&story) else {
+            updated.push_str(line);
+            continue;
+        };
+        outcome.ids.push(story.id.clone());
+        if story.related == related {
+            outcome.unchanged += 1;
+            updated.push_str(line);
+            continue;
+        }
+        outcome.written += 1;
+        story.related = related;
+        updated.push_str(&serde_json::to_string(&story).expect("a story serialises to JSON"));
+        updated.push_str(&line[body.len()..]);
+    }
+    if outcome.written > 0 || always {
+        write_atomically(destination, |w| w.write_all(updated.as_bytes()))?;
+    }
+    Ok(outcome)
+}
+
+/// Whether `path` names a JSON Lines file.
+fn is_jsonl(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
+}
+
+/// Writes each story's Related section into its page (atomically, page by page), and each
+/// story record of the archive's JSON Lines files its `related` field (atomically, file by
+/// file).
 pub fn write_pages(
     engine: &Engine,
     normalizer: &TagNormalizer,
@@ -411,6 +522,59 @@ pub fn write_pages(
 ) -> storyline_story::Result<PagesReport> {
     let t = engine.tables();
     let by_id: HashMap<&str, &Story> = stories.iter().map(|s| (s.id.as_str(), s)).collect();
+    // JSON Lines records first: a story found there has its list written there
+    let lists_by_id: HashMap<&str, &[RelatedItem]> = lists
+        .iter()
+        .map(|(ord, items)| (&t.ids[*ord as usize], items.as_slice()))
+        .collect();
+    let related_of = |record: &Story| {
+        let items = lists_by_id.get(record.id.as_str())?;
+        // the record as the index has it (it may have been updated since the file was read)
+        let story = by_id.get(record.id.as_str()).copied().unwrap_or(record);
+        Some(related_entries(engine, normalizer, &by_id, story, items))
+    };
+    let single = is_jsonl(target.archive) && target.archive.is_file();
+    let record_files: Vec<PathBuf> = if single {
+        vec![target.archive.to_path_buf()]
+    } else {
+        walk(target.archive)
+            .into_iter()
+            .filter(|p| is_jsonl(p))
+            .collect()
+    };
+    let record_outcomes: Vec<storyline_story::Result<(PathBuf, RecordsOutcome)>> = record_files
+        .par_iter()
+        .map(|source| {
+            let rel = if single {
+                PathBuf::new()
+            } else {
+                source
+                    .strip_prefix(target.archive)
+                    .unwrap_or(source)
+                    .to_path_buf()
+            };
+            let destination = match target.out {
+                Some(out) if single => out.to_path_buf(),
+                Some(out) => out.join(&rel),
+                None => source.clone(),
+            };
+            let always = target.out.is_some() && !target.changed_only;
+            Ok((
+                rel,
+                rewrite_records(source, &destination, always, &related_of)?,
+            ))
+        })
+        .collect();
+    let mut report = PagesReport::default();
+    let mut pages = std::collections::HashSet::new();
+    let mut in_records = std::collections::HashSet::new();
+    for outcome in record_outcomes {
+        let (rel, records) = outcome?;
+        report.records_written += records.written;
+        report.records_unchanged += records.unchanged;
+        in_records.extend(records.ids);
+        pages.insert(rel);
+    }
     let outcomes: Vec<storyline_story::Result<Option<(PathBuf, bool)>>> = lists
         .par_iter()
         .map(|(ord, items)| {
@@ -437,9 +601,7 @@ pub fn write_pages(
             Ok(Some((PathBuf::from(rel), changed)))
         })
         .collect();
-    let mut report = PagesReport::default();
-    let mut pages = std::collections::HashSet::new();
-    for outcome in outcomes {
+    for (outcome, (ord, _)) in outcomes.into_iter().zip(lists) {
         match outcome? {
             Some((rel, changed)) => {
                 if changed {
@@ -449,10 +611,11 @@ pub fn write_pages(
                 }
                 pages.insert(rel);
             }
+            None if in_records.contains(&t.ids[*ord as usize]) => {}
             None => report.without_page += 1,
         }
     }
-    if let (Some(out), false) = (target.out, target.changed_only) {
+    if let (Some(out), false, false) = (target.out, target.changed_only, single) {
         for entry in walk(target.archive) {
             let rel = entry
                 .strip_prefix(target.archive)

@@ -27,7 +27,8 @@ const JSONL_AHEAD: usize = 512;
 pub enum WriteTo {
     /// One JSON line per story: its id and its ranked related ids with scores and shared tags.
     Jsonl,
-    /// The Related section of each story page, in the archive's own format.
+    /// The Related section of each story page, in the archive's own format (for JSON Lines
+    /// records: their `related` field).
     Pages,
 }
 
@@ -41,10 +42,12 @@ pub struct BatchArgs {
     #[arg(long, value_enum, default_value_t = WriteTo::Jsonl)]
     pub write: WriteTo,
     /// JSON Lines file (default: standard output), or with --write pages a directory for a
-    /// rewritten copy of the archive (default: edit the archive in place).
+    /// rewritten copy of the archive, a file for a JSON Lines archive (default: edit the
+    /// archive in place).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// With --write pages: the archive the pages are read from.
+    /// With --write pages: the archive the pages are read from (a directory of story pages
+    /// and JSON Lines files, or one JSON Lines file, whose records get their `related` field).
     #[arg(long, required_if_eq("write", "pages"))]
     pub archive: Option<PathBuf>,
     /// Only shard i of n (e.g. 2/4): n processes produce disjoint outputs that concatenate to
@@ -164,7 +167,15 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
         serde_json::to_string_pretty(&summary)?
     } else {
         let pages = summary.pages.as_ref().map_or(String::new(), |p| {
-            format!("; pages: {} written, {} unchanged, {} other files copied, {} stories without a page", p.written, p.unchanged, p.copied, p.without_page)
+            let records = if p.records_written + p.records_unchanged > 0 {
+                format!(
+                    "; JSON Lines records: {} written, {} unchanged",
+                    p.records_written, p.records_unchanged
+                )
+            } else {
+                String::new()
+            };
+            format!("; pages: {} written, {} unchanged, {} other files copied, {} stories without a page{records}", p.written, p.unchanged, p.copied, p.without_page)
         });
         format!(
             "related lists for {} of {} stories ({} empty) in {:.2}s, {:.0} stories/s{pages}",
