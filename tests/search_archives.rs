@@ -423,7 +423,14 @@ fn searches_say_what_they_read_otherwise_than_typed() {
             stories(tag_count(&built.stories, "Syrian Civil War"))
         )]
     );
+    assert_eq!(
+        misspelt.did_you_mean.as_deref(),
+        Some("attack tag:\"Syrian Civil War\"")
+    );
+    let corrected = search(&built.index, misspelt.did_you_mean.as_deref().unwrap());
+    assert!(corrected.total > 0 && corrected.notices.is_empty());
     let unknown = search(&built.index, "tag:\"Xyzzy plugh\"");
+    assert_eq!(unknown.did_you_mean, None);
     assert_eq!(
         unknown.notices,
         ["no story carries the tag \"Xyzzy plugh\""]
@@ -442,6 +449,10 @@ fn searches_say_what_they_read_otherwise_than_typed() {
     };
     let param = built.index.search(&request).unwrap();
     assert_eq!(param.total, 0);
+    assert_eq!(
+        param.did_you_mean, None,
+        "a tag parameter is not in the query"
+    );
     assert_eq!(
         param.notices,
         [format!(

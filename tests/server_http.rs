@@ -174,6 +174,7 @@ fn every_route_on_the_sample_archive() {
     );
     assert_eq!(results["facets"]["tags"][0]["tag"], "Thomas Fire");
     assert_eq!(results["notices"], serde_json::json!([]));
+    assert_eq!(results["did_you_mean"], serde_json::Value::Null);
     let id = results["hits"][0]["id"].as_str().unwrap().to_string();
 
     // a tag no story carries finds nothing, and the answer says why
@@ -189,6 +190,9 @@ fn every_route_on_the_sample_archive() {
         ),
         "{notice}"
     );
+    let (_, typed) = get(&server, "/search?q=fire+tag:%22Thomas+Fires%22");
+    assert_eq!(typed["total"], 0);
+    assert_eq!(typed["did_you_mean"], "fire tag:\"Thomas Fire\"");
 
     // the id with raw slashes, and percent-encoded
     let (status, story) = get(&server, &format!("/stories/{id}"));

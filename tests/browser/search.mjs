@@ -194,12 +194,32 @@ async function main() {
   check(q.trim() === query.trim(), `the search box holds "${q}" after going back, not "${query}"`);
   check(await page.locator('#notices').isHidden(), 'a query read as typed shows a notice');
 
+  const someTag = await page.locator('#results .hit button.chip.tag').first().getAttribute('data-tag');
+
   step = 'a tag no story carries';
   const missing = 'Tag No Story Carries';
   await page.fill('#q', `${query.trim()} tag:"${missing}" `);
   await page.locator('#notices li').first().waitFor({ state: 'visible' });
   const notice = (await page.locator('#notices').innerText()).trim();
   check(notice.includes(`no story carries the tag "${missing}"`), `the notice says "${notice}"`);
+  check(await page.locator('#did-you-mean').isHidden(), 'a tag like no other is given a proposal');
+  step = 'a misspelt tag';
+  // the query with the tag meant is one click away
+  if (someTag) {
+    const misspelt = `${someTag}x`;
+    await page.fill('#q', `${query.trim()} tag:"${misspelt}" `);
+    await page.locator('#did-you-mean-query').waitFor({ state: 'visible' });
+    const proposal = (await page.locator('#did-you-mean-query').innerText()).trim();
+    check(proposal.startsWith(`${query.trim()} tag:"`) && !proposal.includes(misspelt),
+      `did you mean "${proposal}" for tag:"${misspelt}"`);
+    await page.click('#did-you-mean-query');
+    await page.waitForFunction(
+      (words) => document.querySelector('#results')?.dataset.query === words
+        && document.querySelector('#results .hit') !== null
+        && document.querySelector('#did-you-mean')?.hidden === true,
+      proposal,
+    );
+  }
   await page.fill('#q', query);
   await page.waitForFunction(
     (words) => document.querySelector('#results')?.dataset.query === words
@@ -213,7 +233,8 @@ async function main() {
   clearTimeout(overall);
   console.log(`browser ok: "${query}" → ${total} ${took}; ${hits.length} shown, ${marks} highlights; `
     + `Tab → ${tabbed.what}; opened "${firstTitle}" (${storyLang}) with ${relatedCount} related; `
-    + 'related link, back, reload and back-to-results work; a missing tag is said');
+    + 'related link, back, reload and back-to-results work; a missing tag is said, a misspelt one '
+    + 'proposed and its query run in one click');
 }
 
 main().catch((err) => fail(err && err.message ? err.message : String(err)));

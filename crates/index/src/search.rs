@@ -194,6 +194,9 @@ pub struct SearchResults {
     /// What in the request was read otherwise than typed, or found nothing, and how: a date
     /// that is not one, a tag no story carries, a query with nothing to search for.
     pub notices: Vec<String>,
+    /// The query with each tag it names that no story carries replaced by the tag most likely
+    /// meant (see `notices`), when there is one: what a "did you mean" link runs.
+    pub did_you_mean: Option<String>,
     /// Time spent, in milliseconds.
     pub took_ms: f64,
 }
@@ -255,6 +258,42 @@ fn closest_tag<'a>(tags: &'a [TagEntry], key: &str) -> Option<&'a TagEntry> {
     best.map(|(_, tag)| tag)
 }
 
+/// `query` with its `tag:` terms naming `typed` (quoted or not, `tag:` in any case) naming
+/// `meant` instead, quoted.
+fn replace_tag(query: &str, typed: &str, meant: &str) -> String {
+    let mut out = String::with_capacity(query.len() + meant.len());
+    let mut rest = query;
+    while let Some(at) = rest.char_indices().map(|(i, _)| i).find(|&i| {
+        rest[i..]
+            .get(..4)
+            .is_some_and(|f| f.eq_ignore_ascii_case("tag:"))
+    }) {
+        let value = &rest[at + 4..];
+        let taken = if let Some(quoted) = value.strip_prefix('"') {
+            quoted
+                .find('"')
+                .filter(|&end| quoted[..end] == *typed)
+                .map(|end| end + 2)
+        } else {
+            let end = value.find(char::is_whitespace).unwrap_or(value.len());
+            (value[..end] == *typed).then_some(end)
+        };
+        out.push_str(&rest[..at]);
+        match taken {
+            Some(len) => {
+                out.push_str(&format!("tag:\"{meant}\""));
+                rest = &value[len..];
+            }
+            None => {
+                out.push_str(&rest[at..at + 4]);
+                rest = value;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The Levenshtein distance of `a` and `b` when it is at most `most` (`None` beyond), one row
 /// of the table at a time in `row`.
 fn edit_distance(a: &[char], b: &[char], most: usize, row: &mut Vec<usize>) -> Option<usize> {
@@ -313,6 +352,7 @@ impl StoryIndex {
                 other => vec![other],
             })
             .collect();
+        let typed_tags = parsed.tags.len();
         parsed.tags.extend(request.tags.iter().cloned());
         parsed.from = max_opt(parsed.from, request.from);
         parsed.to = min_opt(parsed.to, request.to);
@@ -321,25 +361,31 @@ impl StoryIndex {
             zh: analyzer::chinese(),
         };
 
-        for tag in &parsed.tags {
-            let term = Term::from_field_text(self.fields().tag, &self.normalizer().key(tag));
-            if searcher.doc_freq(&term)? == 0 {
-                let key = self.normalizer().key(tag);
+        let mut did_you_mean = None::<String>;
+        for (i, tag) in parsed.tags.iter().enumerate() {
+            let key = self.normalizer().key(tag);
+            if searcher.doc_freq(&Term::from_field_text(self.fields().tag, &key))? > 0 {
+                continue;
+            }
+            let Some(near) = closest_tag(&self.tables().tags, &key) else {
                 parsed
                     .notices
-                    .push(match closest_tag(&self.tables().tags, &key) {
-                        Some(near) => format!(
-                            "no story carries the tag \"{tag}\"; did you mean \"{}\" ({} {})?",
-                            near.display,
-                            near.stories,
-                            if near.stories == 1 {
-                                "story"
-                            } else {
-                                "stories"
-                            }
-                        ),
-                        None => format!("no story carries the tag \"{tag}\""),
-                    });
+                    .push(format!("no story carries the tag \"{tag}\""));
+                continue;
+            };
+            let stories = if near.stories == 1 {
+                "story"
+            } else {
+                "stories"
+            };
+            parsed.notices.push(format!(
+                "no story carries the tag \"{tag}\"; did you mean \"{}\" ({} {stories})?",
+                near.display, near.stories
+            ));
+            // a tag typed in the query: the query that names the proposal instead
+            if i < typed_tags {
+                let query = did_you_mean.as_deref().unwrap_or(&request.query);
+                did_you_mean = Some(replace_tag(query, tag, &near.display));
             }
         }
         let filters = self.filters(&parsed, request.language);
@@ -438,6 +484,7 @@ impl StoryIndex {
             hits,
             facets,
             notices: parsed.notices,
+            did_you_mean,
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
     }
@@ -908,6 +955,35 @@ mod tests {
             display: key.to_uppercase(),
             stories,
         }
+    }
+
+    #[test]
+    fn tags_are_replaced_where_the_query_names_them() {
+        assert_eq!(
+            replace_tag(
+                "fire tag:\"Thomas Fires\" smoke ",
+                "Thomas Fires",
+                "Thomas Fire"
+            ),
+            "fire tag:\"Thomas Fire\" smoke "
+        );
+        assert_eq!(
+            replace_tag("TAG:covid deaths", "covid", "COVID-19 pandemic"),
+            "tag:\"COVID-19 pandemic\" deaths"
+        );
+        // other tags, and the words, stay as typed
+        assert_eq!(
+            replace_tag("covid tag:covidx tag:covid", "covid", "COVID-19"),
+            "covid tag:covidx tag:\"COVID-19\""
+        );
+        assert_eq!(
+            replace_tag("tag:\"unclosed", "unclosed", "x"),
+            "tag:\"unclosed"
+        );
+        assert_eq!(
+            replace_tag("香港 tag:香港反送中", "香港反送中", "香港反送中运动"),
+            "香港 tag:\"香港反送中运动\""
+        );
     }
 
     #[test]

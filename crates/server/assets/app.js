@@ -27,6 +27,8 @@
     took: $('#took'),
     relaxed: $('#relaxed'),
     notices: $('#notices'),
+    didYouMean: $('#did-you-mean'),
+    didYouMeanQuery: $('#did-you-mean-query'),
     error: $('#error'),
     results: $('#results'),
     more: $('#more'),
@@ -359,6 +361,7 @@
     els.took.textContent = '';
     els.relaxed.hidden = true;
     showNotices([]);
+    showDidYouMean(null);
     els.more.hidden = true;
     els.facets.hidden = true;
     shownCount = 0;
@@ -375,6 +378,7 @@
     els.more.hidden = true;
     els.relaxed.hidden = true;
     showNotices([]);
+    showDidYouMean(null);
     els.facets.hidden = true;
     shownKey = null;
   }
@@ -388,6 +392,13 @@
     });
     els.notices.replaceChildren(...items);
     els.notices.hidden = items.length === 0;
+  }
+
+  // the query with a misspelt tag replaced by the one most likely meant: one click runs it
+  function showDidYouMean(query) {
+    const shown = typeof query === 'string' && query.trim() !== '';
+    els.didYouMeanQuery.textContent = shown ? query.trim() : '';
+    els.didYouMean.hidden = !shown;
   }
 
   function hideError() {
@@ -419,7 +430,10 @@
     }
     els.took.textContent = typeof data.took_ms === 'number' ? ` in ${data.took_ms.toFixed(1)} ms` : '';
     els.relaxed.hidden = !data.relaxed;
-    if (!append) showNotices(data.notices);
+    if (!append) {
+      showNotices(data.notices);
+      showDidYouMean(data.did_you_mean);
+    }
     els.more.hidden = shownCount >= total || hits.length === 0;
     if (!els.more.hidden) {
       els.more.textContent = `More results (${(total - shownCount).toLocaleString('en')} left)`;
@@ -891,6 +905,12 @@
     }
     document.title = state.q.trim() ? `${state.q.trim()} – Storyline` : 'Storyline';
     scheduleSearch();
+  });
+
+  els.didYouMeanQuery.addEventListener('click', () => {
+    els.q.value = `${els.didYouMeanQuery.textContent} `;
+    els.q.dispatchEvent(new Event('input', { bubbles: true }));
+    els.q.focus();
   });
 
   els.form.addEventListener('submit', (event) => {

@@ -81,6 +81,9 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
     for notice in &results.notices {
         eprintln!("note: {notice}");
     }
+    if let Some(query) = &results.did_you_mean {
+        eprintln!("note: did you mean: {query}");
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
         return Ok(ExitCode::SUCCESS);
