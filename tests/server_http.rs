@@ -296,6 +296,19 @@ fn every_error_path_answers_with_one_json_shape() {
         let (got, body) = get(&server, path);
         assert_error(got, &body, *status, code);
     }
+    // an id cut short: the 404 names the ids that start with it
+    let (_, found) = get(&server, "/search?q=thomas+fire&limit=1");
+    let id = found["hits"][0]["id"].as_str().unwrap().to_string();
+    let cut = &id[..id.len() - 3];
+    for path in [format!("/stories/{cut}"), format!("/stories/{cut}/related")] {
+        let (got, body) = get(&server, &path);
+        assert_error(got, &body, 404, "not_found");
+        assert_eq!(
+            body["error"]["message"],
+            format!("no story with id {cut:?}; did you mean {id:?}?"),
+            "{path}"
+        );
+    }
     let long = format!("/search?q={}", "a".repeat(600));
     let (status, body) = get(&server, &long);
     assert_error(status, &body, 400, "invalid_parameter");

@@ -204,6 +204,33 @@ impl Tables {
         self.by_id().find(&self.ids, id)
     }
 
+    /// What to say of an id no story has: that, and the ids that start with it, when a few do
+    /// (a truncated id, as a narrow terminal or a log line cuts it).
+    pub fn unknown_id(&self, id: &str) -> String {
+        const SHOWN: usize = 3;
+        let mut starting: Vec<&str> = Vec::new();
+        let mut more = 0;
+        if !id.is_empty() {
+            for other in self.ids.iter().filter(|other| other.starts_with(id)) {
+                if starting.len() < SHOWN {
+                    starting.push(other);
+                } else {
+                    more += 1;
+                }
+            }
+        }
+        let mut message = format!("no story with id {id:?}");
+        if !starting.is_empty() {
+            let listed: Vec<String> = starting.iter().map(|s| format!("{s:?}")).collect();
+            message.push_str(&format!("; did you mean {}", listed.join(" or ")));
+            if more > 0 {
+                message.push_str(&format!(" (or {more} more starting so)"));
+            }
+            message.push('?');
+        }
+        message
+    }
+
     /// The tag id of a matching key.
     pub fn tag_id(&self, key: &str) -> Option<u32> {
         self.by_key().find(&self.tags[..], key)

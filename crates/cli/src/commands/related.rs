@@ -45,7 +45,10 @@ fn find(engine: &Engine, id: &str) -> Result<u32> {
     match engine.tables().ord(id) {
         Some(ord) => Ok(ord),
         None => {
-            bail!("no story with id {id:?} in the index (ids are printed by `storyline search`)")
+            bail!(
+                "{} (ids are printed by `storyline search`)",
+                engine.tables().unknown_id(id)
+            )
         }
     }
 }

@@ -42,7 +42,7 @@ pub async fn for_story(state: AppState, id: String, params: Params) -> ApiResult
     state
         .read(move |live| {
             let Some(ord) = live.engine.tables().ord(&id) else {
-                return Err(ApiError::not_found(format!("no story with id {id:?}")));
+                return Err(ApiError::not_found(live.engine.tables().unknown_id(&id)));
             };
             let items = live
                 .engine

@@ -35,19 +35,14 @@ pub async fn get_story(
         return related::for_story(state, id, Params::parse(raw.as_deref())).await;
     }
     let story = state
-        .read(move |live| {
-            live.index
-                .story(&id)
-                .map_err(ApiError::from)
-                .map(|s| (id, s))
+        .read(move |live| match live.index.story(&id)? {
+            Some(story) => Ok(story),
+            None => Err(ApiError::not_found(live.engine.tables().unknown_id(&id))),
         })
         .await?;
-    match story {
-        (_, Some(story)) => Ok(Json(
-            serde_json::to_value(story).map_err(ApiError::internal)?,
-        )),
-        (id, None) => Err(ApiError::not_found(format!("no story with id {id:?}"))),
-    }
+    Ok(Json(
+        serde_json::to_value(story).map_err(ApiError::internal)?,
+    ))
 }
 
 /// Checks the bearer token of an update.
