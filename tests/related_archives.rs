@@ -166,22 +166,7 @@ fn zh_pages_get_their_related_sections_rewritten_in_their_own_format() {
     let index = shared.join("index");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let summary = storyline_json(
-        &[
-            "batch",
-            "--index",
-            s(&index),
-            "--write",
-            "pages",
-            "--archive",
-            s(zh),
-            "--out",
-            s(&out),
-            "--json",
-            "--quiet",
-        ],
-        0,
-    );
+    let summary = batch_pages(&index, zh, Some(&out), &[]);
     assert_eq!(summary["lists"], 8_984);
     assert_eq!(
         summary["pages"]["written"].as_u64().unwrap()
@@ -448,22 +433,7 @@ fn after_an_update_batch_changed_rewrites_only_the_pages_whose_list_changed() {
             .status
             .success()
     );
-    let first = storyline_json(
-        &[
-            "batch",
-            "--index",
-            s(&index),
-            "--write",
-            "pages",
-            "--archive",
-            s(&sample()),
-            "--out",
-            s(&pages),
-            "--json",
-            "--quiet",
-        ],
-        0,
-    );
+    let first = batch_pages(&index, &sample(), Some(&pages), &[]);
     assert!(first["pages"]["written"].as_u64().unwrap() > 50);
     let before = dir.path().join("before.jsonl");
     assert!(
@@ -539,21 +509,7 @@ fn after_an_update_batch_changed_rewrites_only_the_pages_whose_list_changed() {
     };
     let stamps = mtimes(&pages);
     std::thread::sleep(Duration::from_millis(20));
-    let second = storyline_json(
-        &[
-            "batch",
-            "--index",
-            s(&index),
-            "--write",
-            "pages",
-            "--archive",
-            s(&pages),
-            "--changed",
-            "--json",
-            "--quiet",
-        ],
-        0,
-    );
+    let second = batch_pages(&index, &pages, None, &["--changed"]);
     assert_eq!(second["pages"]["without_page"], 0);
     let written = second["pages"]["written"].as_u64().unwrap() as usize;
     assert_eq!(
@@ -578,6 +534,31 @@ fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
+}
+
+/// `storyline batch --write pages` from the index `index` over `archive`, into `out` (in
+/// place without), with `extra` flags; its JSON summary (the run must succeed).
+fn batch_pages(
+    index: &std::path::Path,
+    archive: &std::path::Path,
+    out: Option<&std::path::Path>,
+    extra: &[&str],
+) -> serde_json::Value {
+    let mut args = vec![
+        "batch",
+        "--index",
+        s(index),
+        "--write",
+        "pages",
+        "--archive",
+        s(archive),
+    ];
+    if let Some(out) = out {
+        args.extend(["--out", s(out)]);
+    }
+    args.extend(extra);
+    args.extend(["--json", "--quiet"]);
+    storyline_json(&args, 0)
 }
 
 /// The stories of a JSON Lines file, by id, with their `related` field left out.
@@ -623,22 +604,7 @@ fn json_lines_archives_get_their_related_field_rewritten() {
     std::fs::write(archive.join("README.txt"), "an archive\n").unwrap();
 
     let out = dir.path().join("out");
-    let summary = storyline_json(
-        &[
-            "batch",
-            "--index",
-            s(&index),
-            "--write",
-            "pages",
-            "--archive",
-            s(&archive),
-            "--out",
-            s(&out),
-            "--json",
-            "--quiet",
-        ],
-        0,
-    );
+    let summary = batch_pages(&index, &archive, Some(&out), &[]);
     let pages = &summary["pages"];
     assert_eq!(
         pages["records_written"].as_u64().unwrap() + pages["records_unchanged"].as_u64().unwrap(),
@@ -696,38 +662,10 @@ fn json_lines_archives_get_their_related_field_rewritten() {
     // one JSON Lines file as the archive gives the same file; run again in place, nothing
     // changes
     let single = dir.path().join("single.jsonl");
-    let summary = storyline_json(
-        &[
-            "batch",
-            "--index",
-            s(&index),
-            "--write",
-            "pages",
-            "--archive",
-            s(&records),
-            "--out",
-            s(&single),
-            "--json",
-            "--quiet",
-        ],
-        0,
-    );
+    let summary = batch_pages(&index, &records, Some(&single), &[]);
     assert_eq!(summary["pages"]["copied"], 0);
     assert_eq!(std::fs::read_to_string(&single).unwrap(), rewritten);
-    let again = storyline_json(
-        &[
-            "batch",
-            "--index",
-            s(&index),
-            "--write",
-            "pages",
-            "--archive",
-            s(&single),
-            "--json",
-            "--quiet",
-        ],
-        0,
-    );
+    let again = batch_pages(&index, &single, None, &[]);
     assert_eq!(again["pages"]["records_written"], 0);
     assert_eq!(again["pages"]["records_unchanged"], stories);
     assert_eq!(std::fs::read_to_string(&single).unwrap(), rewritten);
@@ -747,22 +685,7 @@ fn zh_lists_are_the_same_in_pages_and_in_json_lines_records() {
             .success()
     );
     let out = dir.path().join("zh-related.jsonl");
-    let summary = storyline_json(
-        &[
-            "batch",
-            "--index",
-            s(&index),
-            "--write",
-            "pages",
-            "--archive",
-            s(&records),
-            "--out",
-            s(&out),
-            "--json",
-            "--quiet",
-        ],
-        0,
-    );
+    let summary = batch_pages(&index, &records, Some(&out), &[]);
     let pages = &summary["pages"];
     assert_eq!(
         pages["records_written"].as_u64().unwrap() + pages["records_unchanged"].as_u64().unwrap(),
@@ -775,22 +698,7 @@ fn zh_lists_are_the_same_in_pages_and_in_json_lines_records() {
     );
     // the same lists written into the pages read back as the records hold them
     let pages_out = dir.path().join("pages");
-    storyline_json(
-        &[
-            "batch",
-            "--index",
-            s(&index),
-            "--write",
-            "pages",
-            "--archive",
-            s(zh),
-            "--out",
-            s(&pages_out),
-            "--json",
-            "--quiet",
-        ],
-        0,
-    );
+    batch_pages(&index, zh, Some(&pages_out), &[]);
     let from_pages: HashMap<String, Vec<storyline_story::RelatedEntry>> =
         storyline_story::import_paths(std::slice::from_ref(&pages_out), None)
             .unwrap()
