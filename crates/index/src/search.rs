@@ -212,18 +212,13 @@ fn closest_tag<'a>(tags: &'a [TagEntry], key: &str) -> Option<&'a TagEntry> {
         return None;
     }
     let used = |t: &&TagEntry| t.stories > 0;
-    let word_start = format!(" {key}");
     // Chinese is written without spaces: any part of a name may be the part typed
     let han = typed.iter().any(|&c| storyline_story::tag::is_han(c));
     let by_use = |a: &&TagEntry, b: &&TagEntry| a.stories.cmp(&b.stories).then(b.key.cmp(&a.key));
     let continued = tags
         .iter()
         .filter(used)
-        .filter(|t| {
-            t.key.starts_with(key)
-                || (typed.len() >= 3 && t.key.contains(&word_start))
-                || (han && t.key.contains(key))
-        })
+        .filter(|t| t.continues(key) || (han && t.key.contains(key)))
         .max_by(by_use);
     if continued.is_some() {
         return continued;

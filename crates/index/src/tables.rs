@@ -54,6 +54,19 @@ pub struct TagEntry {
     pub stories: u32,
 }
 
+impl TagEntry {
+    /// Whether the tag continues what `typed` (a tag key) begins: its key starts with it, or,
+    /// from three bytes typed, one of its later words does (`civil war` → `syrian civil war`).
+    pub fn continues(&self, typed: &str) -> bool {
+        self.key.starts_with(typed)
+            || (typed.len() >= 3
+                && self
+                    .key
+                    .match_indices(' ')
+                    .any(|(at, _)| self.key[at + 1..].starts_with(typed)))
+    }
+}
+
 /// A sparse, L2-normalised TF-IDF vector: (term id, weight), term ids ascending.
 pub type TextVector = Vec<(u32, f32)>;
 

@@ -23,10 +23,7 @@ pub async fn list(
             let mut found: Vec<&storyline_index::TagEntry> = tables
                 .tags
                 .iter()
-                .filter(|t| {
-                    t.key.starts_with(&prefix)
-                        || (prefix.len() >= 3 && t.key.contains(&format!(" {prefix}")))
-                })
+                .filter(|t| t.continues(&prefix))
                 .collect();
             found.sort_by(|a, b| {
                 b.key
