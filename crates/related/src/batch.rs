@@ -534,17 +534,16 @@ pub fn write_pages(
         Some(related_entries(engine, normalizer, &by_id, story, items))
     };
     let single = is_jsonl(target.archive) && target.archive.is_file();
-    let record_files: Vec<PathBuf> = if single {
+    // the archive's files, read once: for its JSON Lines files now, for the copy at the end
+    let files = if single {
         vec![target.archive.to_path_buf()]
     } else {
         walk(target.archive)
-            .into_iter()
-            .filter(|p| is_jsonl(p))
-            .collect()
     };
+    let record_files: Vec<&PathBuf> = files.iter().filter(|p| is_jsonl(p)).collect();
     let record_outcomes: Vec<storyline_story::Result<(PathBuf, RecordsOutcome)>> = record_files
         .par_iter()
-        .map(|source| {
+        .map(|&source| {
             let rel = if single {
                 PathBuf::new()
             } else {
@@ -556,7 +555,7 @@ pub fn write_pages(
             let destination = match target.out {
                 Some(out) if single => out.to_path_buf(),
                 Some(out) => out.join(&rel),
-                None => source.clone(),
+                None => source.to_path_buf(),
             };
             let always = target.out.is_some() && !target.changed_only;
             Ok((
@@ -616,20 +615,19 @@ pub fn write_pages(
         }
     }
     if let (Some(out), false, false) = (target.out, target.changed_only, single) {
-        for entry in walk(target.archive) {
+        for entry in &files {
             let rel = entry
                 .strip_prefix(target.archive)
-                .unwrap_or(&entry)
+                .unwrap_or(entry)
                 .to_path_buf();
             if pages.contains(&rel) {
                 continue;
             }
             let destination = out.join(&rel);
-            let bytes =
-                std::fs::read(&entry).map_err(|source| storyline_story::StoryError::Io {
-                    path: entry.clone(),
-                    source,
-                })?;
+            let bytes = std::fs::read(entry).map_err(|source| storyline_story::StoryError::Io {
+                path: entry.clone(),
+                source,
+            })?;
             write_atomically(&destination, |w| w.write_all(&bytes))?;
             report.copied += 1;
         }
