@@ -385,11 +385,7 @@
 
   // what the server read otherwise than typed (a date that is not one, a tag no story carries)
   function showNotices(notices) {
-    const items = (Array.isArray(notices) ? notices : []).map((text) => {
-      const li = document.createElement('li');
-      li.textContent = text;
-      return li;
-    });
+    const items = (Array.isArray(notices) ? notices : []).map((text) => el('li', null, text));
     els.notices.replaceChildren(...items);
     els.notices.hidden = items.length === 0;
   }
