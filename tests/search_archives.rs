@@ -389,6 +389,67 @@ fn words_all_first_then_partial_matches_prefix_and_typos() {
 }
 
 #[test]
+fn a_misspelt_word_is_read_as_the_word_most_likely_meant() {
+    let Some(built) = wcep() else { return };
+    let ids = |results: &storyline_index::SearchResults| -> Vec<String> {
+        results.hits.iter().map(|h| h.id.clone()).collect()
+    };
+    // "syrain" is one edit from both "syrian" and "strain": the word in more stories is meant,
+    // and the results are those of the word typed right (before: every story with either
+    // word, at one constant score, oldest first, so "strain" stories came first)
+    assert!(search(&built.index, "Syrian ").total > 10 * search(&built.index, "strain ").total);
+    for (typed, meant, shown) in [
+        ("Syrain ", "Syrian ", "Syrian"),
+        ("Syrain refugees ", "Syrian refugees ", "Syrian"),
+        ("earthqake Haiti ", "earthquake Haiti ", "earthquake"),
+        // two edits in a long word
+        ("refugeees Lebanon ", "refugees Lebanon ", "refugees"),
+        // the last word, typed and continued by no word: read the same way
+        ("Pution", "Putin ", "Putin"),
+    ] {
+        let corrected = search(&built.index, typed);
+        let right = search(&built.index, meant);
+        assert!(right.total > 0, "{meant}");
+        assert_eq!(corrected.total, right.total, "{typed}");
+        assert_eq!(ids(&corrected), ids(&right), "{typed}");
+        let word = typed.split_whitespace().next().unwrap();
+        assert_eq!(
+            corrected.notices,
+            [format!(
+                "no story has the word \"{word}\": searched for \"{shown}\" instead"
+            )],
+            "{typed}"
+        );
+        assert!(right.notices.is_empty(), "{meant}: {:?}", right.notices);
+        assert!(
+            corrected
+                .hits
+                .iter()
+                .all(|h| !h.title.highlights.is_empty() || !h.snippet.highlights.is_empty()),
+            "{typed}: the word meant is highlighted"
+        );
+    }
+    // an excluded word is read the same way
+    assert_eq!(
+        search(&built.index, "refugees -Syrain ").total,
+        search(&built.index, "refugees -Syrian ").total
+    );
+    // a word still being typed that words continue is not corrected
+    let typing = search(&built.index, "refug");
+    assert!(typing.notices.is_empty(), "{:?}", typing.notices);
+    assert!(typing.total > 0);
+    // a word no story has and none is near (or too short to guess): said, and the other words
+    // are searched
+    let nothing = search(&built.index, "Obma healthcare ");
+    assert_eq!(nothing.notices, ["no story has the word \"Obma\""]);
+    assert!(nothing.relaxed);
+    assert_eq!(nothing.total, search(&built.index, "healthcare ").total);
+    let unknown = search(&built.index, "xyzzyq ");
+    assert_eq!(unknown.total, 0);
+    assert_eq!(unknown.notices, ["no story has the word \"xyzzyq\""]);
+}
+
+#[test]
 fn searches_say_what_they_read_otherwise_than_typed() {
     let Some(built) = wcep() else { return };
     let all = built.stories.len();

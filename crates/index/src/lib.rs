@@ -9,9 +9,9 @@
 //! - [`store`]: [`StoryIndex`] — build a new generation atomically, open, update (add, replace,
 //!   delete) in place through tantivy commits; metadata with the schema version.
 //! - [`query`] and [`search`]: the search box's query language and its execution: all-words
-//!   matches first, then partial ones; prefix matching of the last word; typo tolerance only for
-//!   words the index does not know; tag/date filters; snippets with character offsets; exact
-//!   tag and month facets.
+//!   matches first, then partial ones; prefix matching of the last word; a word the index does
+//!   not know read as the likeliest word a few edits away, and said so; tag/date filters;
+//!   snippets with character offsets; exact tag and month facets.
 //! - [`builder`]: [`IndexBuilder`] — a new generation from stories handed over in chunks, in
 //!   memory bounded by the writer's budget and the scorer tables, not by the archive.
 //! - [`tables`]: story ordinals, days, tag ids and postings for the scorer, in flat columns

@@ -253,6 +253,91 @@ fn closest_tag<'a>(tags: &'a [TagEntry], key: &str) -> Option<&'a TagEntry> {
     best.map(|(_, tag)| tag)
 }
 
+/// How a corrected word (`meant`, as analysed) is written in the results: the first
+/// highlighted word of a hit that analyses to it (`syrian` → `Syrian`, `refuge` → `refugees`).
+fn shown_word(mut analyzers: Vec<&mut TextAnalyzer>, hits: &[Hit], meant: &str) -> Option<String> {
+    for hit in hits {
+        for highlighted in [&hit.title, &hit.snippet] {
+            for &[start, end] in &highlighted.highlights {
+                let word: String = highlighted
+                    .text
+                    .chars()
+                    .skip(start)
+                    .take(end.saturating_sub(start))
+                    .collect();
+                let analyses_to_it = analyzers.iter_mut().any(|analyzer| {
+                    let mut stream = analyzer.token_stream(&word);
+                    let mut tokens = Vec::new();
+                    while tantivy::tokenizer::TokenStream::advance(&mut stream) {
+                        tokens.push(tantivy::tokenizer::TokenStream::token(&stream).text.clone());
+                    }
+                    tokens == [meant]
+                });
+                if analyses_to_it {
+                    return Some(word);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Whether a (prefix) fuzzy query matches any term of `field`.
+fn has_terms(searcher: &Searcher, field: Field, query: &FuzzyTermQuery) -> bool {
+    let Ok(automaton) = query.automaton() else {
+        return false;
+    };
+    searcher.segment_readers().iter().any(|segment| {
+        segment.inverted_index(field).is_ok_and(|inverted| {
+            inverted
+                .terms()
+                .search(&automaton)
+                .into_stream()
+                .is_ok_and(|mut stream| stream.advance())
+        })
+    })
+}
+
+/// The word most likely meant by a word no story has (`stems`: its analysed form with the
+/// fields it is searched in): among the indexed words fewest edits away (letters inserted,
+/// deleted, replaced, or two neighbours swapped; at most `most`), the one in the most stories'
+/// titles and summaries, then the first in alphabetical order. `syrain` → `syrian` (1,810
+/// stories of wcep-en), not `strain` (104).
+fn correction(searcher: &Searcher, stems: &[(String, (Field, Field))], most: u8) -> Option<String> {
+    for distance in 1..=most {
+        let mut found: HashMap<String, u64> = HashMap::new();
+        for (stem, (title, summary)) in stems {
+            let query = FuzzyTermQuery::new(Term::from_field_text(*title, stem), distance, true);
+            let Ok(automaton) = query.automaton() else {
+                continue;
+            };
+            for segment in searcher.segment_readers() {
+                for field in [*title, *summary] {
+                    let Ok(inverted) = segment.inverted_index(field) else {
+                        continue;
+                    };
+                    let Ok(mut stream) = inverted.terms().search(&automaton).into_stream() else {
+                        continue;
+                    };
+                    while stream.advance() {
+                        if let Ok(word) = std::str::from_utf8(stream.key()) {
+                            *found.entry(word.to_string()).or_default() +=
+                                u64::from(stream.value().doc_freq);
+                        }
+                    }
+                }
+            }
+        }
+        let best = found
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)));
+        if let Some((word, _)) = best {
+            return Some(word);
+        }
+    }
+    None
+}
+
 /// `query` with its `tag:` terms naming `typed` (quoted or not, `tag:` in any case) naming
 /// `meant` instead, quoted.
 fn replace_tag(query: &str, typed: &str, meant: &str) -> String {
@@ -324,6 +409,9 @@ pub const FACET_TAGS: usize = 20;
 struct Families {
     en: TextAnalyzer,
     zh: TextAnalyzer,
+    /// words no story has, with the (analysed) word searched for instead if any, in query
+    /// order
+    corrections: Vec<(String, Option<String>)>,
 }
 
 impl StoryIndex {
@@ -354,6 +442,7 @@ impl StoryIndex {
         let mut families = Families {
             en: analyzer::english(),
             zh: analyzer::chinese(),
+            corrections: Vec::new(),
         };
 
         let mut did_you_mean = None::<String>;
@@ -468,6 +557,28 @@ impl StoryIndex {
         }
 
         let hits = self.hits(&searcher, all_words.as_ref(), &page)?;
+        let corrections = std::mem::take(&mut families.corrections);
+        for (i, (typed, meant)) in corrections.iter().enumerate() {
+            if corrections[..i].iter().any(|(t, _)| t == typed) {
+                continue;
+            }
+            let Some(meant) = meant else {
+                parsed
+                    .notices
+                    .push(format!("no story has the word \"{typed}\""));
+                continue;
+            };
+            // (an archive without Chinese stories never loads the Chinese dictionary)
+            let analyzers = if self.tables().has_language(Language::Zh) {
+                vec![&mut families.en, &mut families.zh]
+            } else {
+                vec![&mut families.en]
+            };
+            let shown = shown_word(analyzers, &hits, meant).unwrap_or_else(|| meant.clone());
+            parsed.notices.push(format!(
+                "no story has the word \"{typed}\": searched for \"{shown}\" instead"
+            ));
+        }
         let facets = if request.facets {
             Some(self.facets(&searcher, facet_query.as_ref())?)
         } else {
@@ -603,6 +714,7 @@ impl StoryIndex {
                 // a last word that is already a frequent complete word gains nothing from expansion:
                 // its prefix matches score a constant far below the exact ones
                 let complete = exact_freq >= PREFIX_SKIP_FREQ;
+                let mut continued = false;
                 if prefix && !complete && ((latin && lower.chars().count() >= 2) || han) {
                     let fields = self.fields();
                     let targets: Vec<Field> = if han {
@@ -614,23 +726,26 @@ impl StoryIndex {
                     for field in targets {
                         let term = Term::from_field_text(field, &folded);
                         let q = FuzzyTermQuery::new_prefix(term, 0, true);
+                        continued = continued || has_terms(searcher, field, &q);
                         options.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 0.5))));
                     }
                 }
+                // a word no story has (and, being typed, that no word continues) is read as the
+                // word most likely meant, scored as if typed so
                 let chars = lower.chars().count();
-                if latin && exact_freq == 0 && chars >= 5 {
-                    let distance = if chars >= 9 { 2 } else { 1 };
-                    for (stem, (title, summary)) in &stems {
-                        for field in [*title, *summary] {
-                            let q = FuzzyTermQuery::new(
-                                Term::from_field_text(field, stem),
-                                distance,
-                                true,
-                            );
-                            options
-                                .push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 0.3))));
+                if latin && exact_freq == 0 && !continued && !stems.is_empty() {
+                    let most = match chars {
+                        0..5 => 0,
+                        5..9 => 1,
+                        _ => 2,
+                    };
+                    let meant = correction(searcher, &stems, most);
+                    if let Some(meant) = &meant {
+                        for (_, fields) in &stems {
+                            options.extend(text_queries(std::slice::from_ref(meant), *fields));
                         }
                     }
+                    families.corrections.push((text.clone(), meant));
                 }
             }
         }
