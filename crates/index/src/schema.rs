@@ -13,7 +13,8 @@ use crate::analyzer;
 
 /// Bumped whenever the schema or the analyzers change in a way old indexes cannot serve.
 /// 2: stories are found by `id_key` (a hash of the id), not by a term of the whole id.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: the context tags' names are searchable text (`tags_en`, `tags_zh`).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The term a story is found by for replaces, deletes and lookups: the first 16 bytes of the
 /// id's SHA-256. A term of the whole id (often over 100 bytes) made every segment's term
@@ -44,6 +45,11 @@ pub struct Fields {
     pub title_zh: Field,
     /// Chinese summary.
     pub summary_zh: Field,
+    /// The context tags' names as English text (stemmed, with positions): searched with the
+    /// headline and summary, so `syrian civil war` finds the stories of that story line.
+    pub tags_en: Field,
+    /// The context tags' names as Chinese text.
+    pub tags_zh: Field,
     /// Context tag keys (normalised, aliases applied): exact, filterable, countable.
     pub tag: Field,
     /// The archive's category.
@@ -67,6 +73,14 @@ impl Fields {
                     .set_index_option(IndexRecordOption::WithFreqsAndPositions),
             )
         };
+        // the stored story holds the tags as written
+        let unstored = |tokenizer: &str| {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(tokenizer)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            )
+        };
         let fields = Fields {
             id: builder.add_text_field("id", STORED | FAST),
             id_key: builder.add_bytes_field("id_key", INDEXED),
@@ -79,6 +93,8 @@ impl Fields {
             summary_en: builder.add_text_field("summary_en", text(analyzer::EN)),
             title_zh: builder.add_text_field("title_zh", text(analyzer::ZH)),
             summary_zh: builder.add_text_field("summary_zh", text(analyzer::ZH)),
+            tags_en: builder.add_text_field("tags_en", unstored(analyzer::EN)),
+            tags_zh: builder.add_text_field("tags_zh", unstored(analyzer::ZH)),
             tag: builder.add_text_field("tag", STRING | FAST),
             category: builder.add_text_field("category", STRING | FAST),
             source: builder.add_text_field("source", STRING),
@@ -99,6 +115,8 @@ impl Fields {
             summary_en: get("summary_en")?,
             title_zh: get("title_zh")?,
             summary_zh: get("summary_zh")?,
+            tags_en: get("tags_en")?,
+            tags_zh: get("tags_zh")?,
             tag: get("tag")?,
             category: get("category")?,
             source: get("source")?,
@@ -112,11 +130,19 @@ impl Fields {
         Term::from_field_bytes(self.id_key, &id_key(id))
     }
 
-    /// The title and summary fields of a language.
-    pub fn text_fields(&self, language: Language) -> (Field, Field) {
+    /// The text fields of a language.
+    pub fn text_fields(&self, language: Language) -> TextFields {
         match language {
-            Language::En => (self.title_en, self.summary_en),
-            Language::Zh => (self.title_zh, self.summary_zh),
+            Language::En => TextFields {
+                title: self.title_en,
+                summary: self.summary_en,
+                tags: self.tags_en,
+            },
+            Language::Zh => TextFields {
+                title: self.title_zh,
+                summary: self.summary_zh,
+                tags: self.tags_zh,
+            },
         }
     }
 
@@ -126,16 +152,17 @@ impl Fields {
         doc.add_text(self.id, &story.id);
         doc.add_bytes(self.id_key, &id_key(&story.id)[..]);
         doc.add_date(self.date, date_time(story.date));
-        let (title, summary) = self.text_fields(story.language);
-        doc.add_text(title, &story.title);
+        let text = self.text_fields(story.language);
+        doc.add_text(text.title, &story.title);
         if !story.summary.is_empty() {
-            doc.add_text(summary, &story.summary);
+            doc.add_text(text.summary, &story.summary);
         }
         let mut keys: Vec<String> = Vec::new();
         for tag in &story.contexts {
             let key = normalizer.key(tag);
             if !key.is_empty() && !keys.contains(&key) {
                 doc.add_text(self.tag, &key);
+                doc.add_text(text.tags, tag);
                 keys.push(key);
             }
         }
@@ -151,6 +178,24 @@ impl Fields {
             serde_json::to_string(story).expect("a story serialises"),
         );
         doc
+    }
+}
+
+/// The text fields of one language: what a word of a query is searched in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextFields {
+    /// The headline.
+    pub title: Field,
+    /// The summary.
+    pub summary: Field,
+    /// The context tags' names.
+    pub tags: Field,
+}
+
+impl TextFields {
+    /// The three fields.
+    pub fn all(self) -> [Field; 3] {
+        [self.title, self.summary, self.tags]
     }
 }
 

@@ -21,7 +21,7 @@ use tantivy::{DateTime, DocAddress, Order, Searcher, SegmentReader, Term};
 use crate::analyzer;
 use crate::error::Result;
 use crate::query::{Clause, ParsedQuery, parse};
-use crate::schema::{date_time, day_of};
+use crate::schema::{TextFields, date_time, day_of};
 use crate::store::StoryIndex;
 use crate::tables::TagEntry;
 
@@ -303,16 +303,17 @@ fn has_terms(searcher: &Searcher, field: Field, query: &FuzzyTermQuery) -> bool 
 /// deleted, replaced, or two neighbours swapped; at most `most`), the one in the most stories'
 /// titles and summaries, then the first in alphabetical order. `syrain` → `syrian` (1,810
 /// stories of wcep-en), not `strain` (104).
-fn correction(searcher: &Searcher, stems: &[(String, (Field, Field))], most: u8) -> Option<String> {
+fn correction(searcher: &Searcher, stems: &[(String, TextFields)], most: u8) -> Option<String> {
     for distance in 1..=most {
         let mut found: HashMap<String, u64> = HashMap::new();
-        for (stem, (title, summary)) in stems {
-            let query = FuzzyTermQuery::new(Term::from_field_text(*title, stem), distance, true);
+        for (stem, fields) in stems {
+            let query =
+                FuzzyTermQuery::new(Term::from_field_text(fields.title, stem), distance, true);
             let Ok(automaton) = query.automaton() else {
                 continue;
             };
             for segment in searcher.segment_readers() {
-                for field in [*title, *summary] {
+                for field in fields.all() {
                     let Ok(inverted) = segment.inverted_index(field) else {
                         continue;
                     };
@@ -696,7 +697,7 @@ impl StoryIndex {
                 let mut exact_freq = 0u64;
                 let mut stems = Vec::new();
                 for (tokens, fields) in self.analysed(families, text) {
-                    for field in [fields.0, fields.1] {
+                    for field in fields.all() {
                         for t in &tokens {
                             exact_freq += searcher
                                 .doc_freq(&Term::from_field_text(field, t))
@@ -718,7 +719,7 @@ impl StoryIndex {
                 if prefix && !complete && ((latin && lower.chars().count() >= 2) || han) {
                     let fields = self.fields();
                     let targets: Vec<Field> = if han {
-                        vec![fields.title_zh, fields.summary_zh]
+                        fields.text_fields(Language::Zh).all().to_vec()
                     } else {
                         self.present_text_fields()
                     };
@@ -757,28 +758,28 @@ impl StoryIndex {
         let f = self.fields();
         let mut fields = Vec::with_capacity(4);
         if self.tables().has_language(Language::En) {
-            fields.extend([f.title_en, f.summary_en]);
+            fields.extend([f.title_en, f.summary_en, f.tags_en]);
         }
         if self.tables().has_language(Language::Zh) {
-            fields.extend([f.title_zh, f.summary_zh]);
+            fields.extend([f.title_zh, f.summary_zh, f.tags_zh]);
         }
         fields
     }
 
     /// The text analysed by each family: (tokens, (title field, summary field)), one token per
     /// position (the sub-words jieba adds share their word's position and are left out).
-    fn analysed(&self, families: &mut Families, text: &str) -> Vec<(Vec<String>, (Field, Field))> {
+    fn analysed(&self, families: &mut Families, text: &str) -> Vec<(Vec<String>, TextFields)> {
         let fields = self.fields();
         let mut out = Vec::new();
         for (analyzer, pair, language) in [
             (
                 &mut families.en,
-                (fields.title_en, fields.summary_en),
+                fields.text_fields(Language::En),
                 Language::En,
             ),
             (
                 &mut families.zh,
-                (fields.title_zh, fields.summary_zh),
+                fields.text_fields(Language::Zh),
                 Language::Zh,
             ),
         ] {
@@ -824,7 +825,8 @@ impl StoryIndex {
                     path: self.root().to_path_buf(),
                     message: format!("stored story: {e}"),
                 })?;
-            let (title_field, summary_field) = fields.text_fields(story.language);
+            let text_fields = fields.text_fields(story.language);
+            let (title_field, summary_field) = (text_fields.title, text_fields.summary);
             let mut highlight =
                 |field: Field, text: &str, max_chars: usize| -> Result<Highlighted> {
                     let generator = match generators.entry(field) {
@@ -913,13 +915,14 @@ fn min_opt(a: Option<Date>, b: Option<Date>) -> Option<Date> {
     }
 }
 
-/// Title (boost 2) and summary queries for analysed tokens: a term, or a phrase.
-fn text_queries(
-    tokens: &[String],
-    (title, summary): (Field, Field),
-) -> Vec<(Occur, Box<dyn Query>)> {
+/// Title (boost 2), summary and tag-name queries for analysed tokens: a term, or a phrase.
+fn text_queries(tokens: &[String], fields: TextFields) -> Vec<(Occur, Box<dyn Query>)> {
     let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for (field, boost) in [(title, 2.0), (summary, 1.0)] {
+    for (field, boost) in [
+        (fields.title, 2.0),
+        (fields.summary, 1.0),
+        (fields.tags, 1.0),
+    ] {
         let query: Box<dyn Query> = match tokens {
             [] => continue,
             [one] => Box::new(TermQuery::new(
