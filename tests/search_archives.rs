@@ -501,6 +501,17 @@ fn a_misspelt_word_is_read_as_the_word_most_likely_meant() {
     let unknown = search(&built.index, "xyzzyq ");
     assert_eq!(unknown.total, 0);
     assert_eq!(unknown.notices, ["no story has the word \"xyzzyq\""]);
+    // a Chinese word no story has is said, not guessed at
+    let Some(zh) = zh() else { return };
+    assert!(
+        zh.stories
+            .iter()
+            .all(|s| !s.title.contains("新冠") && !s.summary.contains("新冠"))
+    );
+    let missing = search(&zh.index, "香港 新冠 ");
+    assert_eq!(missing.notices, ["no story has the word \"新冠\""]);
+    assert!(missing.relaxed);
+    assert_eq!(missing.total, search(&zh.index, "香港 ").total);
 }
 
 #[test]

@@ -734,8 +734,11 @@ impl StoryIndex {
                 // a word no story has (and, being typed, that no word continues) is read as the
                 // word most likely meant, scored as if typed so
                 let chars = lower.chars().count();
-                if latin && exact_freq == 0 && !continued && !stems.is_empty() {
+                if (latin || han) && exact_freq == 0 && !continued && !stems.is_empty() {
+                    // (a Chinese word is said to be missing, not guessed at: a character
+                    // replaced is another word)
                     let most = match chars {
+                        _ if han => 0,
                         0..5 => 0,
                         5..9 => 1,
                         _ => 2,
