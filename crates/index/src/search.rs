@@ -301,7 +301,7 @@ fn has_terms(searcher: &Searcher, field: Field, query: &FuzzyTermQuery) -> bool 
 /// The word most likely meant by a word no story has (`stems`: its analysed form with the
 /// fields it is searched in): among the indexed words fewest edits away (letters inserted,
 /// deleted, replaced, or two neighbours swapped; at most `most`), the one in the most stories'
-/// titles and summaries, then the first in alphabetical order. `syrain` → `syrian` (1,810
+/// headlines, summaries and tag names, then the first in alphabetical order. `syrain` → `syrian` (1,810
 /// stories of wcep-en), not `strain` (104).
 fn correction(searcher: &Searcher, stems: &[(String, TextFields)], most: u8) -> Option<String> {
     for distance in 1..=most {
@@ -759,7 +759,7 @@ impl StoryIndex {
     /// The text fields of the languages the archive has.
     fn present_text_fields(&self) -> Vec<Field> {
         let f = self.fields();
-        let mut fields = Vec::with_capacity(4);
+        let mut fields = Vec::with_capacity(6);
         if self.tables().has_language(Language::En) {
             fields.extend([f.title_en, f.summary_en, f.tags_en]);
         }
@@ -769,12 +769,12 @@ impl StoryIndex {
         fields
     }
 
-    /// The text analysed by each family: (tokens, (title field, summary field)), one token per
+    /// The text analysed by each family: (tokens, the family's text fields), one token per
     /// position (the sub-words jieba adds share their word's position and are left out).
     fn analysed(&self, families: &mut Families, text: &str) -> Vec<(Vec<String>, TextFields)> {
         let fields = self.fields();
         let mut out = Vec::new();
-        for (analyzer, pair, language) in [
+        for (analyzer, text_fields, language) in [
             (
                 &mut families.en,
                 fields.text_fields(Language::En),
@@ -802,7 +802,7 @@ impl StoryIndex {
                 }
             }
             if !tokens.is_empty() {
-                out.push((tokens.into_iter().map(|(_, t)| t).collect(), pair));
+                out.push((tokens.into_iter().map(|(_, t)| t).collect(), text_fields));
             }
         }
         out
