@@ -407,6 +407,14 @@ fn a_story_line_is_found_by_its_name() {
         );
         assert_eq!(named.total, carrying, "{tag}");
         assert!(!named.relaxed, "{tag}: every word matches");
+        // each hit says which of its tags the words matched
+        for hit in &named.hits {
+            assert!(
+                hit.matched_tags.contains(&tag.to_string()),
+                "{tag}: {hit:?}"
+            );
+            assert!(hit.matched_tags.iter().all(|t| hit.tags.contains(t)));
+        }
         assert!(search(&built.index, &tag.to_lowercase()).total >= carrying);
     }
     // the one story tagged "Thomas Fire" says "a fire begins … near Santa Paula", not "Thomas"
@@ -418,6 +426,19 @@ fn a_story_line_is_found_by_its_name() {
         .unwrap();
     assert!(!tagged.title.contains("Thomas"));
     assert!(thomas.hits.iter().any(|h| h.id == tagged.id));
+    // "fire" is not "wildfires": a tag is marked only for a word of the query it holds
+    let wildfires = thomas
+        .hits
+        .iter()
+        .find(|h| h.tags.iter().any(|t| t.ends_with("wildfires")))
+        .expect("a Thomas Fire story tagged with the wildfires");
+    assert!(
+        wildfires
+            .matched_tags
+            .iter()
+            .all(|t| !t.ends_with("wildfires")),
+        "{wildfires:?}"
+    );
     // a phrase matches in a tag's name too
     let phrase = search(&built.index, "\"civil war\" tag:\"Syrian Civil War\"");
     assert_eq!(phrase.total, tag_count(&built.stories, "Syrian Civil War"));

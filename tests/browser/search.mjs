@@ -220,6 +220,19 @@ async function main() {
       proposal,
     );
   }
+  step = 'a tag by its name';
+  // the words of a tag's name find its stories, and their chip for it is marked as matched
+  if (someTag) {
+    await page.fill('#q', `${someTag} `);
+    await page.waitForFunction(
+      (tag) => [...document.querySelectorAll('#results .hit button.chip.tag.matched')]
+        .some((b) => b.dataset.tag === tag),
+      someTag,
+    );
+    const unmarked = await page.$$eval('#results .hit button.chip.tag:not(.matched)',
+      (buttons, tag) => buttons.filter((b) => b.dataset.tag === tag).length, someTag);
+    check(unmarked === 0, `${unmarked} chips for "${someTag}" are not marked as matching its name`);
+  }
   await page.fill('#q', query);
   await page.waitForFunction(
     (words) => document.querySelector('#results')?.dataset.query === words

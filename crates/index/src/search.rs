@@ -142,6 +142,9 @@ pub struct Hit {
     pub title: Highlighted,
     /// Its context tags (display spelling).
     pub tags: Vec<String>,
+    /// Those of `tags` whose names hold a word of the query: why a story whose text does not
+    /// say them was found.
+    pub matched_tags: Vec<String>,
     /// Its language.
     pub language: Language,
     /// A fragment of the summary (or the headline) around the matches.
@@ -853,7 +856,7 @@ impl StoryIndex {
                 }
             };
             let tables = self.tables();
-            let tags = story
+            let tags: Vec<String> = story
                 .contexts
                 .iter()
                 .map(|t| {
@@ -863,11 +866,21 @@ impl StoryIndex {
                         .map_or_else(|| t.clone(), |id| tables.tags[id as usize].display.clone())
                 })
                 .collect();
+            let mut matched_tags = Vec::new();
+            for tag in &tags {
+                if !highlight(text_fields.tags, tag, usize::MAX / 2)?
+                    .highlights
+                    .is_empty()
+                {
+                    matched_tags.push(tag.clone());
+                }
+            }
             hits.push(Hit {
                 id: story.id,
                 date: story.date,
                 title,
                 tags,
+                matched_tags,
                 language: story.language,
                 snippet,
                 score: *score,

@@ -459,7 +459,9 @@
     meta.append(timeEl(hit.date, 'date'));
     item.append(heading, meta);
 
-    if (Array.isArray(hit.tags) && hit.tags.length) item.append(tagChips(hit.tags, 'filter'));
+    if (Array.isArray(hit.tags) && hit.tags.length) {
+      item.append(tagChips(hit.tags, 'filter', undefined, hit.matched_tags || []));
+    }
     if (snippet.text && snippet.text !== title.text) {
       const p = el('p', 'snippet');
       p.append(highlighted(snippet.text, snippet.highlights));
@@ -470,9 +472,10 @@
 
   /**
    * Tag chips: buttons that add the tag as a filter (`mode` "filter") or start a search for the
-   * tag (`mode` "search", from the story view).
+   * tag (`mode` "search", from the story view). Tags in `matched` (whose names hold a word of
+   * the query) are marked as matched words are.
    */
-  function tagChips(tags, mode, label) {
+  function tagChips(tags, mode, label, matched = []) {
     const list = el('ul', 'chips tags');
     if (label) list.setAttribute('aria-label', label);
     for (const tag of tags) {
@@ -480,6 +483,10 @@
       const button = el('button', 'chip tag', tag);
       button.type = 'button';
       button.dataset.tag = tag;
+      if (matched.includes(tag)) {
+        button.classList.add('matched');
+        button.setAttribute('aria-description', 'matches the search');
+      }
       if (mode === 'filter') {
         button.title = `Only stories tagged “${tag}”`;
         if (hasTag(tag)) button.classList.add('active');

@@ -106,7 +106,19 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
             marked(&hit.title)
         );
         if !hit.tags.is_empty() {
-            println!("     tags: {}", hit.tags.join(", "));
+            // the tags the query's words matched are marked as the words are
+            let tags: Vec<String> = hit
+                .tags
+                .iter()
+                .map(|tag| {
+                    if hit.matched_tags.contains(tag) {
+                        format!("[{tag}]")
+                    } else {
+                        tag.clone()
+                    }
+                })
+                .collect();
+            println!("     tags: {}", tags.join(", "));
         }
         if hit.snippet != hit.title {
             println!("     {}", marked(&hit.snippet));
