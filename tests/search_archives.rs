@@ -481,6 +481,9 @@ fn a_misspelt_word_is_read_as_the_word_most_likely_meant() {
         ),
         // the last word, typed and continued by no word: read the same way
         ("Pution", "Putin ", "Putin"),
+        // one edit from the word as typed, whose stem is further (president → presid)
+        ("presidenq ", "president ", "president"),
+        ("electioq results ", "election results ", "election"),
     ] {
         let corrected = search(&built.index, typed);
         let right = search(&built.index, meant);

@@ -256,9 +256,12 @@ fn closest_tag<'a>(tags: &'a [TagEntry], key: &str) -> Option<&'a TagEntry> {
     best.map(|(_, tag)| tag)
 }
 
-/// How a corrected word (`meant`, as analysed) is written in the results: the first
-/// highlighted word of a hit that analyses to it (`syrian` → `Syrian`, `refuge` → `refugees`).
+/// How a corrected word (`meant`, as analysed) is written in the results: the most frequent
+/// of the highlighted words of `hits` that analyse to it, compared without case (ties: the
+/// first met), as first met (`syrian` → `Syrian`, `refuge` → `refugees`).
 fn shown_word(mut analyzers: Vec<&mut TextAnalyzer>, hits: &[Hit], meant: &str) -> Option<String> {
+    // (lower-cased form, as first met, count, first met at)
+    let mut forms: Vec<(String, String, usize, usize)> = Vec::new();
     for hit in hits {
         for highlighted in [&hit.title, &hit.snippet] {
             for &[start, end] in &highlighted.highlights {
@@ -268,6 +271,11 @@ fn shown_word(mut analyzers: Vec<&mut TextAnalyzer>, hits: &[Hit], meant: &str) 
                     .skip(start)
                     .take(end.saturating_sub(start))
                     .collect();
+                let lower = word.to_lowercase();
+                if let Some(form) = forms.iter_mut().find(|f| f.0 == lower) {
+                    form.2 += 1;
+                    continue;
+                }
                 let analyses_to_it = analyzers.iter_mut().any(|analyzer| {
                     let mut stream = analyzer.token_stream(&word);
                     let mut tokens = Vec::new();
@@ -277,12 +285,49 @@ fn shown_word(mut analyzers: Vec<&mut TextAnalyzer>, hits: &[Hit], meant: &str) 
                     tokens == [meant]
                 });
                 if analyses_to_it {
-                    return Some(word);
+                    let at = forms.len();
+                    forms.push((lower, word, 1, at));
                 }
             }
         }
     }
-    None
+    forms
+        .into_iter()
+        .max_by(|a, b| a.2.cmp(&b.2).then(b.3.cmp(&a.3)))
+        .map(|form| form.1)
+}
+
+/// The words one edit from `word` (lower-case ASCII): a letter deleted, inserted or replaced,
+/// or two neighbours swapped.
+fn one_edit_away(word: &str) -> Vec<String> {
+    let chars: Vec<u8> = word.bytes().collect();
+    let mut out = Vec::with_capacity(chars.len() * 54 + 26);
+    let spell = |bytes: Vec<u8>| String::from_utf8(bytes).expect("ASCII");
+    for i in 0..=chars.len() {
+        if i < chars.len() {
+            let mut w = chars.clone();
+            w.remove(i);
+            out.push(spell(w));
+            for c in b'a'..=b'z' {
+                if c != chars[i] {
+                    let mut w = chars.clone();
+                    w[i] = c;
+                    out.push(spell(w));
+                }
+            }
+        }
+        if i + 1 < chars.len() && chars[i] != chars[i + 1] {
+            let mut w = chars.clone();
+            w.swap(i, i + 1);
+            out.push(spell(w));
+        }
+        for c in b'a'..=b'z' {
+            let mut w = chars.clone();
+            w.insert(i, c);
+            out.push(spell(w));
+        }
+    }
+    out
 }
 
 /// Whether a (prefix) fuzzy query matches any term of `field`.
@@ -304,8 +349,10 @@ fn has_terms(searcher: &Searcher, field: Field, query: &FuzzyTermQuery) -> bool 
 /// The word most likely meant by a word no story has (`stems`: its analysed form with the
 /// fields it is searched in): among the indexed words fewest edits away (letters inserted,
 /// deleted, replaced, or two neighbours swapped; at most `most`), the one in the most stories'
-/// headlines, summaries and tag names, then the first in alphabetical order. `syrain` → `syrian` (1,810
-/// stories of wcep-en), not `strain` (104).
+/// headlines, summaries and tag names, then the first in alphabetical order. `syrain` →
+/// `syrian` (2,466 stories of wcep-en), not `strain` (104). Edits to the stem, not the word as
+/// typed: what [`StoryIndex::respelled`] does not find (two edits in a long word, a word in
+/// Chinese stories).
 fn correction(searcher: &Searcher, stems: &[(String, TextFields)], most: u8) -> Option<String> {
     for distance in 1..=most {
         let mut found: HashMap<String, u64> = HashMap::new();
@@ -572,13 +619,25 @@ impl StoryIndex {
                     .push(format!("no story has the word \"{typed}\""));
                 continue;
             };
-            // (an archive without Chinese stories never loads the Chinese dictionary)
-            let analyzers = if self.tables().has_language(Language::Zh) {
-                vec![&mut families.en, &mut families.zh]
-            } else {
-                vec![&mut families.en]
-            };
-            let shown = shown_word(analyzers, &hits, meant).unwrap_or_else(|| meant.clone());
+            // as the results write it; when none of this page's does, as the stories where the
+            // word counts most do
+            let mut shown = shown_word(self.analyzers(&mut families), &hits, meant);
+            if shown.is_none() {
+                let query = BooleanQuery::new(
+                    self.present_text_fields()
+                        .into_iter()
+                        .map(|field| {
+                            let term = Term::from_field_text(field, meant);
+                            let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                            (Occur::Should, Box::new(query) as Box<dyn Query>)
+                        })
+                        .collect(),
+                );
+                let (best, _) = self.top(&searcher, &query, Sort::Relevance, 0, 10)?;
+                let found = self.hits(&searcher, &query, &best)?;
+                shown = shown_word(self.analyzers(&mut families), &found, meant);
+            }
+            let shown = shown.unwrap_or_else(|| meant.clone());
             parsed.notices.push(format!(
                 "no story has the word \"{typed}\": searched for \"{shown}\" instead"
             ));
@@ -746,7 +805,10 @@ impl StoryIndex {
                         5..9 => 1,
                         _ => 2,
                     };
-                    let meant = correction(searcher, &stems, most);
+                    let meant = (latin && most > 0)
+                        .then(|| self.respelled(searcher, &mut families.en, &lower))
+                        .flatten()
+                        .or_else(|| correction(searcher, &stems, most));
                     if let Some(meant) = &meant {
                         for (_, fields) in &stems {
                             options.extend(text_queries(std::slice::from_ref(meant), *fields));
@@ -757,6 +819,62 @@ impl StoryIndex {
             }
         }
         (!options.is_empty()).then(|| Box::new(BooleanQuery::new(options)) as Box<dyn Query>)
+    }
+
+    /// The word most likely meant by an English word no story has, one edit away as typed
+    /// (a letter inserted, deleted or replaced, or two neighbours swapped): of the words so
+    /// spelt, analysed (stemmed) as the index analyses them, the one in the most stories'
+    /// headlines, summaries and tag names (then the first in alphabetical order). The edits
+    /// are made to the word as typed, not to its stem: `presidenq` is one edit from
+    /// `president`, whose stem is `presid`, three from it.
+    fn respelled(
+        &self,
+        searcher: &Searcher,
+        english: &mut TextAnalyzer,
+        typed: &str,
+    ) -> Option<String> {
+        if !self.tables().has_language(Language::En) || !typed.is_ascii() {
+            return None;
+        }
+        let fields = self.fields().text_fields(Language::En);
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        for word in one_edit_away(typed) {
+            let mut stream = english.token_stream(&word);
+            let mut tokens = Vec::new();
+            while tantivy::tokenizer::TokenStream::advance(&mut stream) {
+                tokens.push(tantivy::tokenizer::TokenStream::token(&stream).text.clone());
+            }
+            let [stem] = &tokens[..] else {
+                continue;
+            };
+            if seen.contains_key(stem) {
+                continue;
+            }
+            let stories = fields
+                .all()
+                .iter()
+                .map(|&field| {
+                    searcher
+                        .doc_freq(&Term::from_field_text(field, stem))
+                        .unwrap_or(0)
+                })
+                .sum();
+            seen.insert(stem.clone(), stories);
+        }
+        seen.into_iter()
+            .filter(|(_, stories)| *stories > 0)
+            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+            .map(|(stem, _)| stem)
+    }
+
+    /// The analyzers of the languages the archive has (an archive without Chinese stories
+    /// never loads the Chinese dictionary).
+    fn analyzers<'f>(&self, families: &'f mut Families) -> Vec<&'f mut TextAnalyzer> {
+        if self.tables().has_language(Language::Zh) {
+            vec![&mut families.en, &mut families.zh]
+        } else {
+            vec![&mut families.en]
+        }
     }
 
     /// The text fields of the languages the archive has.
