@@ -1234,6 +1234,31 @@ mod tests {
     }
 
     #[test]
+    fn words_one_edit_away() {
+        let words = one_edit_away("ab");
+        // 2 deletions, 2 × 25 replacements, 1 swap, 3 × 26 insertions
+        assert_eq!(words.len(), 2 + 50 + 1 + 78);
+        for word in ["b", "a", "xb", "az", "ba", "cab", "acb", "abc"] {
+            assert!(words.iter().any(|w| w == word), "{word}");
+        }
+        assert!(
+            words.iter().all(|w| w != "ab"),
+            "the word itself is not an edit"
+        );
+        let mut row = Vec::new();
+        for word in &words {
+            let (a, b): (Vec<char>, Vec<char>) = ("ab".chars().collect(), word.chars().collect());
+            // a swap is two edits to Levenshtein, one here
+            assert!(
+                edit_distance(&a, &b, 2, &mut row).is_some_and(|d| d >= 1),
+                "{word}"
+            );
+        }
+        // a doubled letter swapped with itself is the word again: left out
+        assert!(one_edit_away("aa").iter().all(|w| w != "aa"));
+    }
+
+    #[test]
     fn edit_distances_within_a_bound() {
         let chars = |s: &str| s.chars().collect::<Vec<char>>();
         let mut row = Vec::new();
