@@ -507,6 +507,16 @@ fn a_misspelt_word_is_read_as_the_word_most_likely_meant() {
             "{typed}: the word meant is highlighted"
         );
     }
+    // so is a word of a phrase
+    let phrase = search(&built.index, "\"Syrain refugees\"");
+    let right = search(&built.index, "\"Syrian refugees\"");
+    assert!(right.total > 0);
+    assert_eq!(phrase.total, right.total);
+    assert_eq!(ids(&phrase), ids(&right));
+    assert_eq!(
+        phrase.notices,
+        ["no story has the word \"Syrain\": searched for \"Syrian\" instead"]
+    );
     // an excluded word is read the same way
     assert_eq!(
         search(&built.index, "refugees -Syrain ").total,

@@ -738,7 +738,46 @@ impl StoryIndex {
                 }
             }
             Clause::Phrase(text) => {
-                for (words, fields) in self.analysed(families, text) {
+                // a word no story has is read as the word most likely meant, as a word alone is
+                let mut meant_for: Vec<(String, String)> = Vec::new();
+                for word in text.split_whitespace() {
+                    let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+                    let lower = word.to_lowercase();
+                    if !lower.chars().all(|c| c.is_ascii_alphanumeric()) {
+                        continue;
+                    }
+                    let stems: Vec<(String, TextFields)> = self
+                        .analysed(families, word)
+                        .into_iter()
+                        .filter_map(|(tokens, fields)| match &tokens[..] {
+                            [stem] => Some((stem.clone(), fields)),
+                            _ => None,
+                        })
+                        .collect();
+                    let known = stems.iter().any(|(stem, fields)| {
+                        fields.all().iter().any(|&field| {
+                            searcher
+                                .doc_freq(&Term::from_field_text(field, stem))
+                                .unwrap_or(0)
+                                > 0
+                        })
+                    });
+                    if stems.is_empty() || known {
+                        continue;
+                    }
+                    let meant = self.meant(searcher, families, &lower, &stems);
+                    if let Some(meant) = &meant {
+                        meant_for
+                            .extend(stems.iter().map(|(stem, _)| (stem.clone(), meant.clone())));
+                    }
+                    families.corrections.push((word.to_string(), meant));
+                }
+                for (mut words, fields) in self.analysed(families, text) {
+                    for word in &mut words {
+                        if let Some((_, meant)) = meant_for.iter().find(|(stem, _)| stem == word) {
+                            *word = meant.clone();
+                        }
+                    }
                     options.extend(text_queries(&words, fields));
                 }
             }
@@ -795,20 +834,14 @@ impl StoryIndex {
                 }
                 // a word no story has (and, being typed, that no word continues) is read as the
                 // word most likely meant, scored as if typed so
-                let chars = lower.chars().count();
                 if (latin || han) && exact_freq == 0 && !continued && !stems.is_empty() {
                     // (a Chinese word is said to be missing, not guessed at: a character
                     // replaced is another word)
-                    let most = match chars {
-                        _ if han => 0,
-                        0..5 => 0,
-                        5..9 => 1,
-                        _ => 2,
+                    let meant = if han {
+                        None
+                    } else {
+                        self.meant(searcher, families, &lower, &stems)
                     };
-                    let meant = (latin && most > 0)
-                        .then(|| self.respelled(searcher, &mut families.en, &lower))
-                        .flatten()
-                        .or_else(|| correction(searcher, &stems, most));
                     if let Some(meant) = &meant {
                         for (_, fields) in &stems {
                             options.extend(text_queries(std::slice::from_ref(meant), *fields));
@@ -819,6 +852,26 @@ impl StoryIndex {
             }
         }
         (!options.is_empty()).then(|| Box::new(BooleanQuery::new(options)) as Box<dyn Query>)
+    }
+
+    /// The word (as analysed) most likely meant by a Latin-script word no story has (`lower`,
+    /// lower-cased; `stems`: its analysed forms with their fields): one edit away as typed
+    /// ([`StoryIndex::respelled`]), else up to one edit from its stem from 5 letters, two from 9
+    /// ([`correction`]).
+    fn meant(
+        &self,
+        searcher: &Searcher,
+        families: &mut Families,
+        lower: &str,
+        stems: &[(String, TextFields)],
+    ) -> Option<String> {
+        let most = match lower.chars().count() {
+            0..5 => return None,
+            5..9 => 1,
+            _ => 2,
+        };
+        self.respelled(searcher, &mut families.en, lower)
+            .or_else(|| correction(searcher, stems, most))
     }
 
     /// The word most likely meant by an English word no story has, one edit away as typed
