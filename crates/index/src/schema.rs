@@ -66,14 +66,7 @@ impl Fields {
     /// The schema with its fields.
     pub fn build() -> (Schema, Fields) {
         let mut builder = Schema::builder();
-        let text = |tokenizer: &str| {
-            TextOptions::default().set_stored().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer(tokenizer)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-            )
-        };
-        // the stored story holds the tags as written
+        // the stored story holds the tags as written: their text is indexed only
         let unstored = |tokenizer: &str| {
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
@@ -81,6 +74,7 @@ impl Fields {
                     .set_index_option(IndexRecordOption::WithFreqsAndPositions),
             )
         };
+        let text = |tokenizer: &str| unstored(tokenizer).set_stored();
         let fields = Fields {
             id: builder.add_text_field("id", STORED | FAST),
             id_key: builder.add_bytes_field("id_key", INDEXED),

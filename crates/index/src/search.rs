@@ -276,14 +276,9 @@ fn shown_word(mut analyzers: Vec<&mut TextAnalyzer>, hits: &[Hit], meant: &str) 
                     form.2 += 1;
                     continue;
                 }
-                let analyses_to_it = analyzers.iter_mut().any(|analyzer| {
-                    let mut stream = analyzer.token_stream(&word);
-                    let mut tokens = Vec::new();
-                    while tantivy::tokenizer::TokenStream::advance(&mut stream) {
-                        tokens.push(tantivy::tokenizer::TokenStream::token(&stream).text.clone());
-                    }
-                    tokens == [meant]
-                });
+                let analyses_to_it = analyzers
+                    .iter_mut()
+                    .any(|analyzer| analyzer::tokens(analyzer, &word) == [meant]);
                 if analyses_to_it {
                     let at = forms.len();
                     forms.push((lower, word, 1, at));
@@ -328,6 +323,20 @@ fn one_edit_away(word: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// How many times `term` is indexed in a language's text fields (stories counted once per
+/// field: headline, summary, tag names).
+fn in_fields(searcher: &Searcher, fields: TextFields, term: &str) -> u64 {
+    fields
+        .all()
+        .iter()
+        .map(|&field| {
+            searcher
+                .doc_freq(&Term::from_field_text(field, term))
+                .unwrap_or(0)
+        })
+        .sum()
 }
 
 /// Whether a (prefix) fuzzy query matches any term of `field`.
@@ -754,14 +763,9 @@ impl StoryIndex {
                             _ => None,
                         })
                         .collect();
-                    let known = stems.iter().any(|(stem, fields)| {
-                        fields.all().iter().any(|&field| {
-                            searcher
-                                .doc_freq(&Term::from_field_text(field, stem))
-                                .unwrap_or(0)
-                                > 0
-                        })
-                    });
+                    let known = stems
+                        .iter()
+                        .any(|(stem, fields)| in_fields(searcher, *fields, stem) > 0);
                     if stems.is_empty() || known {
                         continue;
                     }
@@ -798,13 +802,10 @@ impl StoryIndex {
                 let mut exact_freq = 0u64;
                 let mut stems = Vec::new();
                 for (tokens, fields) in self.analysed(families, text) {
-                    for field in fields.all() {
-                        for t in &tokens {
-                            exact_freq += searcher
-                                .doc_freq(&Term::from_field_text(field, t))
-                                .unwrap_or(0);
-                        }
-                    }
+                    exact_freq += tokens
+                        .iter()
+                        .map(|t| in_fields(searcher, fields, t))
+                        .sum::<u64>();
                     if tokens.len() == 1 {
                         stems.push((tokens[0].clone(), fields));
                     }
@@ -892,27 +893,13 @@ impl StoryIndex {
         let fields = self.fields().text_fields(Language::En);
         let mut seen: HashMap<String, u64> = HashMap::new();
         for word in one_edit_away(typed) {
-            let mut stream = english.token_stream(&word);
-            let mut tokens = Vec::new();
-            while tantivy::tokenizer::TokenStream::advance(&mut stream) {
-                tokens.push(tantivy::tokenizer::TokenStream::token(&stream).text.clone());
-            }
+            let tokens = analyzer::tokens(english, &word);
             let [stem] = &tokens[..] else {
                 continue;
             };
-            if seen.contains_key(stem) {
-                continue;
+            if !seen.contains_key(stem) {
+                seen.insert(stem.clone(), in_fields(searcher, fields, stem));
             }
-            let stories = fields
-                .all()
-                .iter()
-                .map(|&field| {
-                    searcher
-                        .doc_freq(&Term::from_field_text(field, stem))
-                        .unwrap_or(0)
-                })
-                .sum();
-            seen.insert(stem.clone(), stories);
         }
         seen.into_iter()
             .filter(|(_, stories)| *stories > 0)
@@ -1003,7 +990,6 @@ impl StoryIndex {
                     message: format!("stored story: {e}"),
                 })?;
             let text_fields = fields.text_fields(story.language);
-            let (title_field, summary_field) = (text_fields.title, text_fields.summary);
             let mut highlight =
                 |field: Field, text: &str, max_chars: usize| -> Result<Highlighted> {
                     let generator = match generators.entry(field) {
@@ -1015,11 +1001,11 @@ impl StoryIndex {
                     generator.set_max_num_chars(max_chars);
                     Ok(highlighted(&generator.snippet(text), text, max_chars))
                 };
-            let title = highlight(title_field, &story.title, usize::MAX / 2)?;
+            let title = highlight(text_fields.title, &story.title, usize::MAX / 2)?;
             let snippet = if story.summary.is_empty() {
                 title.clone()
             } else {
-                let summary = highlight(summary_field, &story.summary, 200)?;
+                let summary = highlight(text_fields.summary, &story.summary, 200)?;
                 if summary.highlights.is_empty() && !title.highlights.is_empty() {
                     title.clone()
                 } else {
