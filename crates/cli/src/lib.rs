@@ -8,6 +8,16 @@
 //!
 //! Exit statuses: 0 success, 1 failure, 2 usage error (clap), 3 finished but skipped some input.
 
+/// `println!` that returns the write's error instead of panicking on it: a reader that stops
+/// early (`storyline search … | head -1`) closes the pipe, and the command then ends quietly
+/// (see [`main`]).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 mod commands;
 mod progress;
 

@@ -189,7 +189,7 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
     if to_stdout {
         eprintln!("{text}");
     } else {
-        println!("{text}");
+        outln!("{text}")?;
     }
     // the work is written and synced: the process ends here, and the system takes its memory
     // back at once, faster than freeing the engine's and the index's allocations one by one

@@ -65,24 +65,24 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     let existing_ref = (!existing.is_empty()).then_some(&existing);
     let rows = evaluate(&engine, &settings, &queries, existing_ref, baseline);
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(
                 &serde_json::json!({ "queries": queries.len(), "seed": args.seed, "rows": rows })
             )?
-        );
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{} queries (stories with tags, seed {})\n",
         queries.len(),
         args.seed
-    );
-    println!("| ranking | tagP@10 | leafP@10 | medDays | len | suggest@3 | existing@10 |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    )?;
+    outln!("| ranking | tagP@10 | leafP@10 | medDays | len | suggest@3 | existing@10 |")?;
+    outln!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")?;
     let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
     for row in &rows {
-        println!(
+        outln!(
             "| {} | {:.3} | {:.3} | {:.0} | {:.1} | {} | {} |",
             row.ranking,
             row.tag_p10,
@@ -91,14 +91,14 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
             row.avg_len,
             opt(row.suggest_recall3),
             opt(row.existing_recall10)
-        );
+        )?;
     }
     if let Some(first) = rows.first() {
-        println!(
+        outln!(
             "\n{:.1}% of the queries carry only tags no other story has: they cap tagP and leafP at {:.3}",
             first.lone_tag_queries * 100.0,
             1.0 - first.lone_tag_queries
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -165,9 +165,9 @@ pub fn run(args: GenArgs) -> Result<ExitCode> {
     summary.format = format;
     summary.seconds = started.elapsed().as_secs_f64();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        outln!("{}", serde_json::to_string_pretty(&summary)?)?;
     } else {
-        println!(
+        outln!(
             "generated {} {} stories (seed {}): {:.1}% tagged, {} distinct tags, {} to {} in {:.2}s{}",
             summary.stories,
             summary.language,
@@ -182,7 +182,7 @@ pub fn run(args: GenArgs) -> Result<ExitCode> {
                 (Some(out), _) => format!("; wrote {}", out.display()),
                 (None, _) => String::new(),
             },
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -141,11 +141,11 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     summary.seconds = started.elapsed().as_secs_f64();
     summary.out = args.out.as_ref();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        outln!("{}", serde_json::to_string_pretty(&summary)?)?;
     } else {
         print_problems(&imported.report, 20);
         let r = &imported.report;
-        println!(
+        outln!(
             "read {} files ({} day pages, {} ignored): imported {} stories, {} tagged, {} distinct tags, {} to {}; skipped {} in {:.2}s{}",
             r.files_read,
             r.day_pages,
@@ -161,7 +161,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
                 .as_ref()
                 .map(|o| format!("; wrote {}", o.display()))
                 .unwrap_or_default(),
-        );
+        )?;
     }
     Ok(if imported.report.has_problems() {
         ExitCode::from(crate::EXIT_SKIPPED)

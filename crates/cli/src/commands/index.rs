@@ -118,7 +118,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
         update,
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        outln!("{}", serde_json::to_string_pretty(&summary)?)?;
     } else {
         let what = match &summary.update {
             Some(u) => format!(
@@ -135,7 +135,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
             ),
             None => format!("indexed into {}:", summary.index.display()),
         };
-        println!(
+        outln!(
             "{what} {} stories, {} tags, {:.1} MiB on disk, {:.2}s{}",
             summary.stories,
             summary.tags,
@@ -146,7 +146,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode> {
             } else {
                 String::new()
             }
-        );
+        )?;
     }
     Ok(if report.has_problems() {
         ExitCode::from(crate::EXIT_SKIPPED)

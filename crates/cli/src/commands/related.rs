@@ -64,19 +64,19 @@ pub fn run(args: RelatedArgs) -> Result<ExitCode> {
         let story = index.story(&args.id)?;
         let out =
             serde_json::json!({ "id": args.id, "title": story.map(|s| s.title), "related": list });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     for (i, entry) in list.iter().enumerate() {
-        println!(
+        outln!(
             "{:>3}. {}  {:.3}  {}",
             i + 1,
             entry.date,
             entry.score,
             entry.title
-        );
+        )?;
         if !entry.shared_tags.is_empty() {
-            println!("     shared: {}", entry.shared_tags.join(", "));
+            outln!("     shared: {}", entry.shared_tags.join(", "))?;
         }
         if let Some(e) = &entry.explanation {
             let weights: Vec<String> = e
@@ -84,7 +84,7 @@ pub fn run(args: RelatedArgs) -> Result<ExitCode> {
                 .iter()
                 .map(|t| format!("{} ({:.2})", t.tag, t.weight))
                 .collect();
-            println!(
+            outln!(
                 "     tags {:.3} [{}]{}, text {:.3} (weight {:.2}), {} days, decay {:.3}",
                 e.tag_share,
                 weights.join(", "),
@@ -93,12 +93,12 @@ pub fn run(args: RelatedArgs) -> Result<ExitCode> {
                 e.text_weight,
                 e.days_apart,
                 e.date_factor
-            );
+            )?;
         }
-        println!("     id: {}", entry.id);
+        outln!("     id: {}", entry.id)?;
     }
     if list.is_empty() {
-        println!("no related stories");
+        outln!("no related stories")?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -158,18 +158,18 @@ pub fn run_suggest(args: SuggestArgs) -> Result<ExitCode> {
         &engine.suggest_tags(&subject, &settings, args.count),
     );
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&suggestions)?);
+        outln!("{}", serde_json::to_string_pretty(&suggestions)?)?;
     } else {
         for s in &suggestions {
-            println!(
+            outln!(
                 "{:>5.1}%  {}  ({} stories)",
                 s.confidence * 100.0,
                 s.tag,
                 s.stories
-            );
+            )?;
         }
         if suggestions.is_empty() {
-            println!("no suggestions: no text neighbour carries a tag");
+            outln!("no suggestions: no text neighbour carries a tag")?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -85,10 +85,10 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
         eprintln!("note: did you mean: {query}");
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+        outln!("{}", serde_json::to_string_pretty(&results)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{} results{} ({:.2} ms)",
         results.total,
         if results.relaxed {
@@ -97,14 +97,14 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
             ""
         },
         results.took_ms
-    );
+    )?;
     for (i, hit) in results.hits.iter().enumerate() {
-        println!(
+        outln!(
             "\n{:>3}. {}  {}",
             args.offset + i + 1,
             hit.date,
             marked(&hit.title)
-        );
+        )?;
         if !hit.tags.is_empty() {
             // the tags the query's words matched are marked as the words are
             let tags: Vec<String> = hit
@@ -118,21 +118,21 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
                     }
                 })
                 .collect();
-            println!("     tags: {}", tags.join(", "));
+            outln!("     tags: {}", tags.join(", "))?;
         }
         if hit.snippet != hit.title {
-            println!("     {}", marked(&hit.snippet));
+            outln!("     {}", marked(&hit.snippet))?;
         }
-        println!("     id: {}", hit.id);
+        outln!("     id: {}", hit.id)?;
     }
     if let Some(facets) = &results.facets {
-        println!("\ntop tags");
+        outln!("\ntop tags")?;
         for tag in &facets.tags {
-            println!("  {:>7}  {}", tag.count, tag.tag);
+            outln!("  {:>7}  {}", tag.count, tag.tag)?;
         }
-        println!("\nper month");
+        outln!("\nper month")?;
         for month in &facets.months {
-            println!("  {}  {:>7}", month.month, month.count);
+            outln!("  {}  {:>7}", month.month, month.count)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -84,7 +84,8 @@ pub fn serve_index(index: &Path, addr: SocketAddr, config: Option<&Path>) -> Res
         .max_blocking_threads(BLOCKING_THREADS)
         .build()?;
     runtime.block_on(storyline_server::serve(state, addr, |bound| {
-        println!("listening on http://{bound}");
+        // (a closed standard output is no reason not to serve)
+        let _ = outln!("listening on http://{bound}");
         let _ = std::io::stdout().flush();
         eprintln!(
             "serving {} at http://{bound}/ (search page), updates {}; Ctrl-C stops",
@@ -128,22 +129,22 @@ pub struct DemoArgs {
 pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
     let imported = read_archives(std::slice::from_ref(&args.archive), FormatArg::Auto, true)?;
     print_problems(&imported.report, 20);
-    println!(
+    outln!(
         "imported {} stories from {}",
         imported.stories.len(),
         args.archive.display()
-    );
+    )?;
     let index = StoryIndex::build(
         &args.index,
         &imported.stories,
         &BuildSettings::default(),
         &|| {},
     )?;
-    println!(
+    outln!(
         "indexed into {} ({} tags)",
         args.index.display(),
         index.tables().tags.len()
-    );
+    )?;
     let engine = storyline_related::Engine::new(std::sync::Arc::clone(index.tables()));
     let settings = ScorerSettings::default();
     let lists = storyline_related::batch::generate(
@@ -165,11 +166,11 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
         &lists,
         &target,
     )?;
-    println!(
+    outln!(
         "wrote Related sections: {} pages into {}",
         report.written + report.unchanged,
         args.pages.display()
-    );
+    )?;
     drop(index);
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);

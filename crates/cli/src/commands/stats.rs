@@ -42,7 +42,7 @@ pub fn run(args: StatsArgs) -> Result<ExitCode> {
     print_problems(&imported.report, 20);
     let stats = corpus_stats(&imported.stories, &normalizer, args.top);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&stats)?);
+        outln!("{}", serde_json::to_string_pretty(&stats)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     let pct = |n: usize| {
@@ -52,43 +52,44 @@ pub fn run(args: StatsArgs) -> Result<ExitCode> {
             100.0 * n as f64 / stats.stories as f64
         }
     };
-    println!("stories            {}", stats.stories);
+    outln!("stories            {}", stats.stories)?;
     if let (Some(first), Some(last)) = (stats.first_date, stats.last_date) {
-        println!("dates              {first} to {last}");
+        outln!("dates              {first} to {last}")?;
     }
     let languages: Vec<String> = stats
         .per_language
         .iter()
         .map(|(l, n)| format!("{} {n}", l.code()))
         .collect();
-    println!("languages          {}", languages.join(", "));
-    println!(
+    outln!("languages          {}", languages.join(", "))?;
+    outln!(
         "distinct tags      {} ({} used once)",
-        stats.distinct_tags, stats.singleton_tags
-    );
-    println!(
+        stats.distinct_tags,
+        stats.singleton_tags
+    )?;
+    outln!(
         "without tags       {} ({:.1}%)",
         stats.untagged,
         pct(stats.untagged)
-    );
+    )?;
     let histogram: Vec<String> = stats
         .tags_per_story
         .iter()
         .enumerate()
         .map(|(i, n)| format!("{i}{}: {n}", if i == 5 { "+" } else { "" }))
         .collect();
-    println!("tags per story     {}", histogram.join(", "));
-    println!("median title       {} chars", stats.median_title_chars);
-    println!("median summary     {} chars", stats.median_summary_chars);
-    println!("with versions      {}", stats.with_versions);
-    println!("with Related list  {}", stats.with_related);
-    println!("\nstories per year");
+    outln!("tags per story     {}", histogram.join(", "))?;
+    outln!("median title       {} chars", stats.median_title_chars)?;
+    outln!("median summary     {} chars", stats.median_summary_chars)?;
+    outln!("with versions      {}", stats.with_versions)?;
+    outln!("with Related list  {}", stats.with_related)?;
+    outln!("\nstories per year")?;
     for (year, n) in &stats.per_year {
-        println!("  {year}  {n:>7}");
+        outln!("  {year}  {n:>7}")?;
     }
-    println!("\ntop tags");
+    outln!("\ntop tags")?;
     for (tag, n) in &stats.top_tags {
-        println!("  {n:>7}  {tag}");
+        outln!("  {n:>7}  {tag}")?;
     }
     Ok(if imported.report.has_problems() {
         ExitCode::from(crate::EXIT_SKIPPED)

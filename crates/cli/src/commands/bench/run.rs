@@ -275,12 +275,12 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         eprintln!("bench: plot written to {}", path.display());
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    table::print_rows(&rows);
+    table::print_rows(&rows)?;
     if args.peers {
-        table::print_peers(&rows);
+        table::print_peers(&rows)?;
     }
     Ok(ExitCode::SUCCESS)
 }

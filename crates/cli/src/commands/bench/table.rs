@@ -3,17 +3,17 @@
 use super::run::BenchRow;
 
 /// Prints the scaling table.
-pub fn print_rows(rows: &[BenchRow]) {
-    println!(
+pub fn print_rows(rows: &[BenchRow]) -> std::io::Result<()> {
+    outln!(
         "| corpus | stories | import s | index s | index MiB | search p50/p99 ms | related p50/p99 ms | batch s | batch stories/s | peak RSS MiB | growth index/batch |"
-    );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    )?;
+    outln!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")?;
     for r in rows {
         let growth = match (r.index_growth, r.batch_growth) {
             (Some(i), Some(b)) => format!("{i:.2} / {b:.2}"),
             _ => "-".into(),
         };
-        println!(
+        outln!(
             "| {} | {} | {:.3} | {:.2} | {:.1} | {:.3} / {:.3} | {:.3} / {:.3} | {:.3} | {:.0} | {:.0} | {} |",
             r.corpus,
             r.stories,
@@ -28,8 +28,9 @@ pub fn print_rows(rows: &[BenchRow]) {
             r.batch_stories_per_s,
             r.peak_rss_mib,
             growth
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// A figure with as many decimals as it needs to show three significant digits or so.
@@ -48,16 +49,16 @@ fn number(value: f64) -> String {
 
 /// Prints the peers table: per corpus, each peer's figure next to Storyline's, and the ratio
 /// (above 1: Storyline is that many times faster); then the peers that were skipped and why.
-pub fn print_peers(rows: &[BenchRow]) {
-    println!();
-    println!("| corpus | peer | figure | storyline | peer | ratio |");
-    println!("| --- | --- | --- | ---: | ---: | ---: |");
+pub fn print_peers(rows: &[BenchRow]) -> std::io::Result<()> {
+    outln!()?;
+    outln!("| corpus | peer | figure | storyline | peer | ratio |")?;
+    outln!("| --- | --- | --- | ---: | ---: | ---: |")?;
     let mut skipped = Vec::new();
     for r in rows {
         let Some(report) = &r.peers else { continue };
         for f in &report.figures {
             let opt = |v: Option<f64>| v.map_or_else(|| "-".to_string(), number);
-            println!(
+            outln!(
                 "| {} | {} | {} ({}) | {} | {} | {} |",
                 r.corpus,
                 f.peer,
@@ -67,19 +68,20 @@ pub fn print_peers(rows: &[BenchRow]) {
                 number(f.peer_value),
                 f.ratio
                     .map_or_else(|| "-".to_string(), |x| format!("{x:.1}×")),
-            );
+            )?;
         }
         for s in &report.skipped {
             skipped.push(format!("{}: {} skipped: {}", r.corpus, s.peer, s.reason));
         }
     }
     if !skipped.is_empty() {
-        println!();
+        outln!()?;
         for line in skipped {
-            println!("{line}");
+            outln!("{line}")?;
         }
     }
-    println!(
+    outln!(
         "\nratio = how many times faster Storyline is (peer time / Storyline time; for stories/s, Storyline / peer)."
-    );
+    )?;
+    Ok(())
 }
