@@ -388,6 +388,80 @@ fn words_all_first_then_partial_matches_prefix_and_typos() {
     }
 }
 
+/// The text of each highlighted range of `text`.
+fn marked(text: &storyline_index::Highlighted) -> Vec<String> {
+    let chars: Vec<char> = text.text.chars().collect();
+    text.highlights
+        .iter()
+        .map(|&[a, b]| chars[a..b].iter().collect())
+        .collect()
+}
+
+#[test]
+fn search_as_you_type_puts_the_words_side_by_side_first() {
+    let Some(built) = wcep() else { return };
+    // "fi" begins "Fire" and "files": the story line whose headlines have the two words
+    // together comes before Thomas Cook's ("... Thomas Cook Group, files for bankruptcy")
+    let typing = search(&built.index, "thomas fi");
+    let titles: Vec<&str> = typing.hits.iter().map(|h| h.title.text.as_str()).collect();
+    let cook = titles
+        .iter()
+        .position(|t| t.contains("Thomas Cook"))
+        .expect("Thomas Cook's files on the first page");
+    assert!(cook >= 4, "{titles:#?}");
+    assert!(
+        titles[..cook].iter().all(|t| t.contains("Thomas Fire")),
+        "{titles:#?}"
+    );
+    // the typed letters are marked where they begin a word
+    let first = marked(&typing.hits[0].title);
+    assert!(first.contains(&"Thomas".to_string()), "{first:?}");
+    assert!(first.contains(&"Fi".to_string()), "{first:?}");
+    // the same stories match as in date order, where it plays no part: side by side is a
+    // ranking, not a filter
+    let newest = built
+        .index
+        .search(&SearchRequest {
+            query: "thomas fi".into(),
+            sort: Sort::Newest,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(typing.total, newest.total);
+    // "yo" is a word of its own (Kim Yo-jong) and begins York
+    let york = search(&built.index, "new yo");
+    for hit in &york.hits[..5] {
+        assert!(hit.title.text.contains("New York"), "{}", hit.title.text);
+    }
+    // typed in full, the words as a phrase rank first too
+    let whole = search(&built.index, "boris johnson ");
+    for hit in &whole.hits[..5] {
+        assert!(
+            hit.title.text.contains("Boris Johnson"),
+            "{}",
+            hit.title.text
+        );
+    }
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_search_quietly() {
+    let built = build_index(&sample());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_storyline"))
+        .args(["search", "fire", "--index"])
+        .arg(built.dir.path().join("index"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run storyline");
+    // the reader goes away before the results are written (as `| head -0` does)
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 #[test]
 fn a_story_line_is_found_by_its_name() {
     // every story carrying a tag matches its name's words, in its text or not: before, a story

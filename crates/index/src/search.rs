@@ -10,8 +10,8 @@ use serde::Serialize;
 use storyline_story::{Date, Language};
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhrasePrefixQuery,
+    PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
@@ -102,6 +102,42 @@ pub struct Highlighted {
 }
 
 impl Highlighted {
+    /// Marks the beginning `prefix` (lower-case ASCII letters and digits) of each word that
+    /// begins so and has no mark yet, as search as you type shows what the typed letters
+    /// matched: `fi` marks the "Fi" of "Fire".
+    pub fn mark_beginnings(&mut self, prefix: &str) {
+        let want: Vec<char> = prefix.chars().collect();
+        if want.is_empty() || !prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return;
+        }
+        let chars: Vec<char> = self.text.chars().collect();
+        let mut added = Vec::new();
+        let mut at = 0;
+        while at < chars.len() {
+            if !chars[at].is_alphanumeric() {
+                at += 1;
+                continue;
+            }
+            let start = at;
+            while at < chars.len() && chars[at].is_alphanumeric() {
+                at += 1;
+            }
+            let begins = at - start >= want.len()
+                && chars[start..start + want.len()]
+                    .iter()
+                    .zip(&want)
+                    .all(|(c, w)| c.to_ascii_lowercase() == *w);
+            let marked = self.highlights.iter().any(|&[s, e]| s < at && start < e);
+            if begins && !marked {
+                added.push([start, start + want.len()]);
+            }
+        }
+        if !added.is_empty() {
+            self.highlights.extend(added);
+            self.highlights.sort_unstable();
+        }
+    }
+
     /// The text as HTML with `<mark>` around matches and everything else escaped.
     pub fn to_html(&self) -> String {
         let chars: Vec<char> = self.text.chars().collect();
@@ -463,6 +499,10 @@ fn edit_distance(a: &[char], b: &[char], most: usize, row: &mut Vec<usize>) -> O
 /// expansion (search as you type still expands partial words).
 const PREFIX_SKIP_FREQ: u64 = 100;
 
+/// How many words a word being typed may be the beginning of, in a phrase
+/// ([`StoryIndex::proximity`]): the first ones in alphabetical order.
+const PHRASE_PREFIX_EXPANSIONS: u32 = 2_000;
+
 /// How many tags a facet lists.
 pub const FACET_TAGS: usize = 20;
 
@@ -472,6 +512,8 @@ struct Families {
     /// words no story has, with the (analysed) word searched for instead if any, in query
     /// order
     corrections: Vec<(String, Option<String>)>,
+    /// the Latin word being typed (lower-cased) when words it begins were searched for too
+    typing: Option<String>,
 }
 
 impl StoryIndex {
@@ -503,6 +545,7 @@ impl StoryIndex {
             en: analyzer::english(),
             zh: analyzer::chinese(),
             corrections: Vec::new(),
+            typing: None,
         };
 
         let mut did_you_mean = None::<String>;
@@ -584,11 +627,19 @@ impl StoryIndex {
             other => other,
         };
         let all_words = compose(positives.iter().map(|q| q.box_clone()).collect(), None);
+        // the same stories, those with the words side by side first
+        let ranked = match self.proximity(&mut families, &parsed) {
+            Some(together) if sort == Sort::Relevance => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, all_words.box_clone()),
+                (Occur::Should, together),
+            ])),
+            _ => all_words.box_clone(),
+        };
         let limit = request.limit.max(1);
         let wanted = request.offset + limit;
 
         let (mut page, total_all) =
-            self.top(&searcher, all_words.as_ref(), sort, request.offset, limit)?;
+            self.top(&searcher, ranked.as_ref(), sort, request.offset, limit)?;
         let mut total = total_all;
         let mut relaxed = false;
         let mut facet_query = all_words.box_clone();
@@ -616,7 +667,7 @@ impl StoryIndex {
             }
         }
 
-        let hits = self.hits(&searcher, all_words.as_ref(), &page)?;
+        let mut hits = self.hits(&searcher, all_words.as_ref(), &page)?;
         let corrections = std::mem::take(&mut families.corrections);
         for (i, (typed, meant)) in corrections.iter().enumerate() {
             if corrections[..i].iter().any(|(t, _)| t == typed) {
@@ -650,6 +701,13 @@ impl StoryIndex {
             parsed.notices.push(format!(
                 "no story has the word \"{typed}\": searched for \"{shown}\" instead"
             ));
+        }
+        // the beginnings of the words that continue the word being typed are marked too
+        if let Some(typing) = &families.typing {
+            for hit in &mut hits {
+                hit.title.mark_beginnings(typing);
+                hit.snippet.mark_beginnings(typing);
+            }
         }
         let facets = if request.facets {
             Some(self.facets(&searcher, facet_query.as_ref())?)
@@ -826,6 +884,9 @@ impl StoryIndex {
                         self.present_text_fields()
                     };
                     let folded = analyzer::fold(&lower);
+                    if latin {
+                        families.typing = Some(lower.clone());
+                    }
                     for field in targets {
                         let term = Term::from_field_text(field, &folded);
                         let q = FuzzyTermQuery::new_prefix(term, 0, true);
@@ -853,6 +914,105 @@ impl StoryIndex {
             }
         }
         (!options.is_empty()).then(|| Box::new(BooleanQuery::new(options)) as Box<dyn Query>)
+    }
+
+    /// What puts the stories whose headline or summary has the query's words side by side, in
+    /// the order typed, before those that have them apart: the words as a phrase, and while
+    /// the last word is being typed, the others followed by a word it begins (`thomas fi`
+    /// finds the Thomas Fire before Thomas Cook's files). A misspelt word counts as the word
+    /// searched for instead. `None` unless the query is two plain words or more.
+    fn proximity(&self, families: &mut Families, parsed: &ParsedQuery) -> Option<Box<dyn Query>> {
+        let words = parsed
+            .clauses
+            .iter()
+            .map(|c| match c {
+                Clause::Word(word) => Some(word.as_str()),
+                _ => None,
+            })
+            .collect::<Option<Vec<&str>>>()?;
+        let (last, head) = words.split_last()?;
+        if head.is_empty() {
+            return None;
+        }
+        let typing = analyzer::fold(&last.to_lowercase());
+        let typing = (parsed.last_is_prefix && typing.chars().all(|c| c.is_ascii_alphanumeric()))
+            .then_some(typing);
+        let mut options: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (tokens, fields) in self.phrase_tokens(families, &words) {
+            for (field, boost) in [(fields.title, 2.0), (fields.summary, 1.0)] {
+                if tokens.len() >= 2 {
+                    let terms = tokens.iter().map(|t| Term::from_field_text(field, t));
+                    let phrase = PhraseQuery::new(terms.collect());
+                    options.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(phrase), boost)),
+                    ));
+                }
+            }
+        }
+        if let Some(prefix) = &typing {
+            for (tokens, fields) in self.phrase_tokens(families, head) {
+                if fields != self.fields().text_fields(Language::En) {
+                    continue;
+                }
+                for (field, boost) in [(fields.title, 2.0), (fields.summary, 1.0)] {
+                    let mut terms: Vec<Term> = tokens
+                        .iter()
+                        .map(|t| Term::from_field_text(field, t))
+                        .collect();
+                    terms.push(Term::from_field_text(field, prefix));
+                    let head_term = (terms.len() == 2).then(|| terms[0].clone());
+                    let mut phrase = PhrasePrefixQuery::new(terms);
+                    phrase.set_max_expansions(PHRASE_PREFIX_EXPANSIONS);
+                    // a phrase of one word and a prefix scores a constant 1: it gets the word's
+                    // own score, as a longer phrase gets its words'
+                    let query: Box<dyn Query> = match head_term {
+                        Some(term) => Box::new(BooleanQuery::new(vec![
+                            (Occur::Must, Box::new(phrase) as Box<dyn Query>),
+                            (
+                                Occur::Must,
+                                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                            ),
+                        ])),
+                        None => Box::new(phrase),
+                    };
+                    options.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
+                }
+            }
+        }
+        (!options.is_empty()).then(|| Box::new(BooleanQuery::new(options)) as Box<dyn Query>)
+    }
+
+    /// The analysed words of `words`, in order, per language family, a misspelt word as the
+    /// word searched for instead.
+    fn phrase_tokens(
+        &self,
+        families: &mut Families,
+        words: &[&str],
+    ) -> Vec<(Vec<String>, TextFields)> {
+        let en = self.fields().text_fields(Language::En);
+        let mut out: Vec<(Vec<String>, TextFields)> = Vec::new();
+        for word in words {
+            let meant = families
+                .corrections
+                .iter()
+                .find(|(typed, _)| typed == word)
+                .and_then(|(_, meant)| meant.clone());
+            for (tokens, fields) in self.analysed(families, word) {
+                let at = match out.iter().position(|(_, f)| *f == fields) {
+                    Some(at) => at,
+                    None => {
+                        out.push((Vec::new(), fields));
+                        out.len() - 1
+                    }
+                };
+                match &meant {
+                    Some(meant) if fields == en => out[at].0.push(meant.clone()),
+                    _ => out[at].0.extend(tokens),
+                }
+            }
+        }
+        out
     }
 
     /// The word (as analysed) most likely meant by a Latin-script word no story has (`lower`,
@@ -1241,6 +1401,31 @@ mod tests {
             display: key.to_uppercase(),
             stories,
         }
+    }
+
+    #[test]
+    fn the_beginnings_of_words_are_marked() {
+        let mut title = Highlighted {
+            text: "The Thomas Fire: a firefighter, five fires, Café Fi".into(),
+            highlights: vec![[4, 10]],
+        };
+        title.mark_beginnings("fi");
+        let marked: Vec<String> = title
+            .highlights
+            .iter()
+            .map(|&[a, b]| title.text.chars().skip(a).take(b - a).collect())
+            .collect();
+        assert_eq!(marked, ["Thomas", "Fi", "fi", "fi", "fi", "Fi"]);
+        assert!(title.highlights.windows(2).all(|w| w[0][1] <= w[1][0]));
+        // a word already marked is left as it is, and nothing else is marked twice
+        let before = title.clone();
+        title.mark_beginnings("fi");
+        assert_eq!(title, before);
+        title.mark_beginnings("thom");
+        assert_eq!(title, before);
+        // only Latin letters and digits are compared
+        title.mark_beginnings("fé");
+        assert_eq!(title, before);
     }
 
     #[test]
