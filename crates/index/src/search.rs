@@ -10,8 +10,8 @@ use serde::Serialize;
 use storyline_story::{Date, Language};
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhrasePrefixQuery,
-    PhraseQuery, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+    RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
@@ -499,12 +499,63 @@ fn edit_distance(a: &[char], b: &[char], most: usize, row: &mut Vec<usize>) -> O
 /// expansion (search as you type still expands partial words).
 const PREFIX_SKIP_FREQ: u64 = 100;
 
-/// How many words a word being typed may be the beginning of, in a phrase
-/// ([`StoryIndex::proximity`]): the first ones in alphabetical order.
-const PHRASE_PREFIX_EXPANSIONS: u32 = 2_000;
-
 /// How many tags a facet lists.
 pub const FACET_TAGS: usize = 20;
+
+/// A query's words as a headline has them side by side ([`StoryIndex::together`]).
+struct Together {
+    /// per language of the archive: the words analysed, with their positions from the first;
+    /// and (English only) the words before the one being typed, then the typed letters
+    /// (lower-cased), which begin the word at the next position
+    languages: Vec<(Language, Positioned, Positioned)>,
+}
+
+/// Analysed words with their positions from the first word.
+type Positioned = Vec<(usize, String)>;
+
+impl Together {
+    /// Whether `text`, in `language`, has the words side by side.
+    fn in_text(&self, language: Language, analyzer: &mut TextAnalyzer, text: &str) -> bool {
+        let Some((_, whole, begun)) = self.languages.iter().find(|(l, ..)| *l == language) else {
+            return false;
+        };
+        // the headline's tokens: positions, and where each one's text is in `texts`
+        let mut texts = String::with_capacity(text.len());
+        let mut tokens: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+        let mut stream = analyzer.token_stream(text);
+        while stream.advance() {
+            let token = stream.token();
+            let from = texts.len();
+            texts.push_str(&token.text);
+            tokens.push((token.position, from..texts.len()));
+        }
+        // whether a token at `position` (from the token `from` on, in position order) matches
+        let at = |from: usize, position: usize, matches: &dyn Fn(&str) -> bool| {
+            tokens[from..]
+                .iter()
+                .skip_while(|(p, _)| *p < position)
+                .take_while(|(p, _)| *p == position)
+                .any(|(_, range)| matches(&texts[range.clone()]))
+        };
+        // the words from the headline's token `i` on (the first word's place)
+        let phrase_at = |words: &Positioned, i: usize, last_begins: bool| {
+            let Some(start) = tokens[i].0.checked_sub(words[0].0) else {
+                return false;
+            };
+            words.iter().enumerate().all(|(k, (offset, word))| {
+                if last_begins && k + 1 == words.len() {
+                    at(i, start + offset, &|text| text.starts_with(word.as_str()))
+                } else {
+                    at(i, start + offset, &|text| text == word)
+                }
+            })
+        };
+        (0..tokens.len()).any(|i| {
+            (whole.len() >= 2 && phrase_at(whole, i, false))
+                || (begun.len() >= 2 && phrase_at(begun, i, true))
+        })
+    }
+}
 
 struct Families {
     en: TextAnalyzer,
@@ -627,19 +678,13 @@ impl StoryIndex {
             other => other,
         };
         let all_words = compose(positives.iter().map(|q| q.box_clone()).collect(), None);
-        // the same stories, those with the words side by side first
-        let ranked = match self.proximity(&mut families, &parsed) {
-            Some(together) if sort == Sort::Relevance => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, all_words.box_clone()),
-                (Occur::Should, together),
-            ])),
-            _ => all_words.box_clone(),
-        };
         let limit = request.limit.max(1);
         let wanted = request.offset + limit;
 
         let (mut page, total_all) =
-            self.top(&searcher, ranked.as_ref(), sort, request.offset, limit)?;
+            self.top(&searcher, all_words.as_ref(), sort, request.offset, limit)?;
+        // the page's stories with every word (before any partial matches)
+        let full_matches = page.len();
         let mut total = total_all;
         let mut relaxed = false;
         let mut facet_query = all_words.box_clone();
@@ -668,6 +713,25 @@ impl StoryIndex {
         }
 
         let mut hits = self.hits(&searcher, all_words.as_ref(), &page)?;
+        // on the page, the stories whose headline has the words side by side first
+        if sort == Sort::Relevance
+            && let Some(together) = self.together(&mut families, &parsed)
+        {
+            let first: Vec<bool> = hits[..full_matches]
+                .iter()
+                .map(|hit| {
+                    let analyzer = match hit.language {
+                        Language::En => &mut families.en,
+                        Language::Zh => &mut families.zh,
+                    };
+                    together.in_text(hit.language, analyzer, &hit.title.text)
+                })
+                .collect();
+            let mut order: Vec<usize> = (0..full_matches).collect();
+            order.sort_by_key(|&i| !first[i]);
+            let ranked: Vec<Hit> = order.iter().map(|&i| hits[i].clone()).collect();
+            hits.splice(..full_matches, ranked);
+        }
         let corrections = std::mem::take(&mut families.corrections);
         for (i, (typed, meant)) in corrections.iter().enumerate() {
             if corrections[..i].iter().any(|(t, _)| t == typed) {
@@ -916,12 +980,11 @@ impl StoryIndex {
         (!options.is_empty()).then(|| Box::new(BooleanQuery::new(options)) as Box<dyn Query>)
     }
 
-    /// What puts the stories whose headline or summary has the query's words side by side, in
-    /// the order typed, before those that have them apart: the words as a phrase, and while
-    /// the last word is being typed, the others followed by a word it begins (`thomas fi`
-    /// finds the Thomas Fire before Thomas Cook's files). A misspelt word counts as the word
-    /// searched for instead. `None` unless the query is two plain words or more.
-    fn proximity(&self, families: &mut Families, parsed: &ParsedQuery) -> Option<Box<dyn Query>> {
+    /// The query's words as a headline would have them side by side, in the order typed (the
+    /// stories of a page that have them so come first): `None` unless the query is two plain
+    /// words or more.
+    /// A misspelt word counts as the word searched for instead.
+    fn together(&self, families: &mut Families, parsed: &ParsedQuery) -> Option<Together> {
         let words = parsed
             .clauses
             .iter()
@@ -934,83 +997,67 @@ impl StoryIndex {
         if head.is_empty() {
             return None;
         }
-        let typing = analyzer::fold(&last.to_lowercase());
+        let typing = last.to_lowercase();
         let typing = (parsed.last_is_prefix && typing.chars().all(|c| c.is_ascii_alphanumeric()))
             .then_some(typing);
-        let mut options: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (tokens, fields) in self.phrase_tokens(families, &words) {
-            for (field, boost) in [(fields.title, 2.0), (fields.summary, 1.0)] {
-                if tokens.len() >= 2 {
-                    let terms = tokens.iter().map(|t| Term::from_field_text(field, t));
-                    let phrase = PhraseQuery::new(terms.collect());
-                    options.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(phrase), boost)),
-                    ));
-                }
+        let mut languages = Vec::new();
+        for language in [Language::En, Language::Zh] {
+            if !self.tables().has_language(language) {
+                continue;
             }
-        }
-        if let Some(prefix) = &typing {
-            for (tokens, fields) in self.phrase_tokens(families, head) {
-                if fields != self.fields().text_fields(Language::En) {
-                    continue;
+            let whole = self.positioned(families, language, &words);
+            let mut before = self.positioned(families, language, head);
+            let next = before.last().map_or(0, |(position, _)| position + 1);
+            let begun = match (&typing, language) {
+                (Some(prefix), Language::En) if !before.is_empty() => {
+                    before.push((next, prefix.clone()));
+                    before
                 }
-                for (field, boost) in [(fields.title, 2.0), (fields.summary, 1.0)] {
-                    let mut terms: Vec<Term> = tokens
-                        .iter()
-                        .map(|t| Term::from_field_text(field, t))
-                        .collect();
-                    terms.push(Term::from_field_text(field, prefix));
-                    let head_term = (terms.len() == 2).then(|| terms[0].clone());
-                    let mut phrase = PhrasePrefixQuery::new(terms);
-                    phrase.set_max_expansions(PHRASE_PREFIX_EXPANSIONS);
-                    // a phrase of one word and a prefix scores a constant 1: it gets the word's
-                    // own score, as a longer phrase gets its words'
-                    let query: Box<dyn Query> = match head_term {
-                        Some(term) => Box::new(BooleanQuery::new(vec![
-                            (Occur::Must, Box::new(phrase) as Box<dyn Query>),
-                            (
-                                Occur::Must,
-                                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
-                            ),
-                        ])),
-                        None => Box::new(phrase),
-                    };
-                    options.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
-                }
-            }
+                _ => Vec::new(),
+            };
+            languages.push((language, whole, begun));
         }
-        (!options.is_empty()).then(|| Box::new(BooleanQuery::new(options)) as Box<dyn Query>)
+        Some(Together { languages })
     }
 
-    /// The analysed words of `words`, in order, per language family, a misspelt word as the
+    /// `words` analysed as `language` analyses them, with their positions from the first word
+    /// (a word with no token, a stop word, still takes its place); a misspelt word is the
     /// word searched for instead.
-    fn phrase_tokens(
+    fn positioned(
         &self,
         families: &mut Families,
+        language: Language,
         words: &[&str],
-    ) -> Vec<(Vec<String>, TextFields)> {
-        let en = self.fields().text_fields(Language::En);
-        let mut out: Vec<(Vec<String>, TextFields)> = Vec::new();
+    ) -> Positioned {
+        let mut out = Vec::new();
+        let mut at = 0;
         for word in words {
             let meant = families
                 .corrections
                 .iter()
                 .find(|(typed, _)| typed == word)
                 .and_then(|(_, meant)| meant.clone());
-            for (tokens, fields) in self.analysed(families, word) {
-                let at = match out.iter().position(|(_, f)| *f == fields) {
-                    Some(at) => at,
-                    None => {
-                        out.push((Vec::new(), fields));
-                        out.len() - 1
-                    }
-                };
-                match &meant {
-                    Some(meant) if fields == en => out[at].0.push(meant.clone()),
-                    _ => out[at].0.extend(tokens),
+            let analyzer = match language {
+                Language::En => &mut families.en,
+                Language::Zh => &mut families.zh,
+            };
+            let mut stream = analyzer.token_stream(word);
+            let mut width = 1;
+            let mut tokens = Vec::new();
+            while stream.advance() {
+                let token = stream.token();
+                width = width.max(token.position + 1);
+                if tokens.last().is_none_or(|(p, _)| *p != token.position) {
+                    tokens.push((token.position, token.text.clone()));
                 }
             }
+            match meant {
+                Some(meant) if language == Language::En && !tokens.is_empty() => {
+                    out.push((at, meant));
+                }
+                _ => out.extend(tokens.into_iter().map(|(p, t)| (at + p, t))),
+            }
+            at += width;
         }
         out
     }
@@ -1401,6 +1448,43 @@ mod tests {
             display: key.to_uppercase(),
             stories,
         }
+    }
+
+    #[test]
+    fn words_side_by_side_in_a_headline() {
+        let words = |list: &[(usize, &str)]| -> Positioned {
+            list.iter().map(|&(p, w)| (p, w.to_string())).collect()
+        };
+        let typing = Together {
+            languages: vec![(
+                Language::En,
+                words(&[(0, "thoma"), (1, "fi")]),
+                words(&[(0, "thoma"), (1, "fi")]),
+            )],
+        };
+        let mut en = analyzer::english();
+        assert!(typing.in_text(
+            Language::En,
+            &mut en,
+            "The Thomas Fire is the fifth largest"
+        ));
+        assert!(!typing.in_text(
+            Language::En,
+            &mut en,
+            "Thomas Cook Group files for bankruptcy"
+        ));
+        assert!(!typing.in_text(Language::Zh, &mut en, "The Thomas Fire"));
+        // a stop word between the words keeps its place
+        let bank = Together {
+            languages: vec![(
+                Language::En,
+                words(&[(0, "bank"), (2, "america")]),
+                Vec::new(),
+            )],
+        };
+        assert!(bank.in_text(Language::En, &mut en, "Bank of America reports a loss"));
+        assert!(!bank.in_text(Language::En, &mut en, "Bank America reports a loss"));
+        assert!(!bank.in_text(Language::En, &mut en, "America's bank of choice"));
     }
 
     #[test]
