@@ -397,6 +397,17 @@ fn marked(text: &storyline_index::Highlighted) -> Vec<String> {
         .collect()
 }
 
+/// How many hits' headlines hold `words`, asserting that they all come before the others.
+fn first_with(results: &storyline_index::SearchResults, words: &str) -> usize {
+    let titles: Vec<&str> = results.hits.iter().map(|h| h.title.text.as_str()).collect();
+    let with = titles.iter().filter(|t| t.contains(words)).count();
+    assert!(
+        titles[..with].iter().all(|t| t.contains(words)),
+        "{titles:#?}"
+    );
+    with
+}
+
 #[test]
 fn search_as_you_type_puts_the_words_side_by_side_first() {
     let Some(built) = wcep() else { return };
@@ -404,14 +415,13 @@ fn search_as_you_type_puts_the_words_side_by_side_first() {
     // words together come before Thomas Cook's ("... Thomas Cook Group, files for bankruptcy"),
     // the best match by the words alone
     let typing = search(&built.index, "thomas fi");
-    let titles: Vec<&str> = typing.hits.iter().map(|h| h.title.text.as_str()).collect();
-    let together = titles.iter().filter(|t| t.contains("Thomas Fire")).count();
-    assert!(together >= 3, "{titles:#?}");
+    let together = first_with(&typing, "Thomas Fire");
+    assert!(together >= 3, "{together}");
     assert!(
-        titles[..together].iter().all(|t| t.contains("Thomas Fire")),
-        "{titles:#?}"
+        typing.hits[together..]
+            .iter()
+            .any(|h| h.title.text.contains("Thomas Cook"))
     );
-    assert!(titles[together..].iter().any(|t| t.contains("Thomas Cook")));
     // the typed letters are marked where they begin a word
     let first = marked(&typing.hits[0].title);
     assert!(first.contains(&"Thomas".to_string()), "{first:?}");
@@ -429,13 +439,7 @@ fn search_as_you_type_puts_the_words_side_by_side_first() {
     assert_eq!(typing.total, newest.total);
     // "yo" is a word of its own (Kim Yo-jong) and begins York
     let york = search(&built.index, "new yo");
-    let titles: Vec<&str> = york.hits.iter().map(|h| h.title.text.as_str()).collect();
-    let together = titles.iter().filter(|t| t.contains("New York")).count();
-    assert!(together >= 5, "{titles:#?}");
-    assert!(
-        titles[..together].iter().all(|t| t.contains("New York")),
-        "{titles:#?}"
-    );
+    assert!(first_with(&york, "New York") >= 5);
     // typed in full, the words as a phrase rank first too
     let whole = search(&built.index, "boris johnson ");
     for hit in &whole.hits[..5] {
