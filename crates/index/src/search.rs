@@ -510,10 +510,114 @@ struct Together {
     languages: Vec<(Language, Positioned, Positioned)>,
 }
 
+/// The words (runs of letters and digits) of `chars` from `from` on, as ranges.
+fn words_after(chars: &[char], from: usize) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut at = from.min(chars.len());
+    std::iter::from_fn(move || {
+        while at < chars.len() && !chars[at].is_alphanumeric() {
+            at += 1;
+        }
+        let start = at;
+        while at < chars.len() && chars[at].is_alphanumeric() {
+            at += 1;
+        }
+        (start < at).then_some(start..at)
+    })
+}
+
 /// Analysed words with their positions from the first word.
 type Positioned = Vec<(usize, String)>;
 
 impl Together {
+    /// Whether a hit's headline has the words side by side. English is read from the
+    /// headline's highlights (every occurrence of a query word in a headline is highlighted)
+    /// and the words between them: much cheaper than analysing the whole headline, which
+    /// [`Together::in_text`] does for Chinese.
+    fn in_title(
+        &self,
+        language: Language,
+        analyzer: &mut TextAnalyzer,
+        title: &Highlighted,
+    ) -> bool {
+        let Some((_, whole, begun)) = self.languages.iter().find(|(l, ..)| *l == language) else {
+            return false;
+        };
+        if language != Language::En {
+            return self.in_text(language, analyzer, &title.text);
+        }
+        let chars: Vec<char> = title.text.chars().collect();
+        let clamp = |at: usize| at.min(chars.len());
+        let text =
+            |from: usize, to: usize| -> String { chars[clamp(from)..clamp(to)].iter().collect() };
+        // each highlighted word, analysed
+        let marked: Vec<([usize; 2], String)> = title
+            .highlights
+            .iter()
+            .filter_map(|&[start, end]| {
+                let token = analyzer::tokens(analyzer, &text(start, end))
+                    .into_iter()
+                    .next()?;
+                Some(([start, end], token))
+            })
+            .collect();
+        // whether the text between two places holds exactly `words` words, all stop words
+        let analyzer = std::cell::RefCell::new(analyzer);
+        let gap = |from: usize, to: usize, words: usize| {
+            let between = text(from, to);
+            let count = between
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .count();
+            count == words
+                && (words == 0 || analyzer::tokens(&mut analyzer.borrow_mut(), &between).is_empty())
+        };
+        // the highlights from `i` on that spell `words` (their end), or None
+        let spelt = |i: usize, words: &[(usize, String)]| -> Option<usize> {
+            let mut end = None::<usize>;
+            for (k, (offset, word)) in words.iter().enumerate() {
+                let ([start, stop], token) = marked.get(i + k)?;
+                if token != word {
+                    return None;
+                }
+                if let Some(end) = end
+                    && !gap(end, *start, offset - words[k - 1].0 - 1)
+                {
+                    return None;
+                }
+                end = Some(*stop);
+            }
+            end
+        };
+        let mut found = false;
+        for i in 0..marked.len() {
+            if whole.len() >= 2 && spelt(i, whole).is_some() {
+                found = true;
+                break;
+            }
+            if begun.len() >= 2 {
+                let (prefix_at, prefix) = &begun[begun.len() - 1];
+                let head = &begun[..begun.len() - 1];
+                if let Some(end) = spelt(i, head) {
+                    // the next words: the stop words up to the typed word's place, then a word
+                    // the typed letters begin
+                    let skip = prefix_at - head[head.len() - 1].0 - 1;
+                    if let Some(word) = words_after(&chars, end).nth(skip)
+                        && chars[word.clone()]
+                            .iter()
+                            .map(|c| c.to_ascii_lowercase())
+                            .take(prefix.len())
+                            .eq(prefix.chars())
+                        && gap(end, word.start, skip)
+                    {
+                        found = true;
+                        break;
+                    }
+                }
+            }
+        }
+        found
+    }
+
     /// Whether `text`, in `language`, has the words side by side.
     fn in_text(&self, language: Language, analyzer: &mut TextAnalyzer, text: &str) -> bool {
         let Some((_, whole, begun)) = self.languages.iter().find(|(l, ..)| *l == language) else {
@@ -724,7 +828,7 @@ impl StoryIndex {
                         Language::En => &mut families.en,
                         Language::Zh => &mut families.zh,
                     };
-                    together.in_text(hit.language, analyzer, &hit.title.text)
+                    together.in_title(hit.language, analyzer, &hit.title)
                 })
                 .collect();
             let mut order: Vec<usize> = (0..full_matches).collect();
@@ -1005,9 +1109,8 @@ impl StoryIndex {
             if !self.tables().has_language(language) {
                 continue;
             }
-            let whole = self.positioned(families, language, &words);
-            let mut before = self.positioned(families, language, head);
-            let next = before.last().map_or(0, |(position, _)| position + 1);
+            let (whole, _) = self.positioned(families, language, &words);
+            let (mut before, next) = self.positioned(families, language, head);
             let begun = match (&typing, language) {
                 (Some(prefix), Language::En) if !before.is_empty() => {
                     before.push((next, prefix.clone()));
@@ -1021,14 +1124,14 @@ impl StoryIndex {
     }
 
     /// `words` analysed as `language` analyses them, with their positions from the first word
-    /// (a word with no token, a stop word, still takes its place); a misspelt word is the
-    /// word searched for instead.
+    /// (a word with no token, a stop word, still takes its place), and the position after
+    /// them; a misspelt word is the word searched for instead.
     fn positioned(
         &self,
         families: &mut Families,
         language: Language,
         words: &[&str],
-    ) -> Positioned {
+    ) -> (Positioned, usize) {
         let mut out = Vec::new();
         let mut at = 0;
         for word in words {
@@ -1059,7 +1162,7 @@ impl StoryIndex {
             }
             at += width;
         }
-        out
+        (out, at)
     }
 
     /// The word (as analysed) most likely meant by a Latin-script word no story has (`lower`,
@@ -1450,11 +1553,29 @@ mod tests {
         }
     }
 
+    /// `text` with every word of `marked` highlighted, as a snippet highlights query words.
+    fn headline(text: &str, marked: &[&str]) -> Highlighted {
+        let chars: Vec<char> = text.chars().collect();
+        let highlights = words_after(&chars, 0)
+            .filter(|w| {
+                let word: String = chars[w.clone()].iter().collect();
+                marked.contains(&word.to_lowercase().as_str())
+            })
+            .map(|w| [w.start, w.end])
+            .collect();
+        Highlighted {
+            text: text.into(),
+            highlights,
+        }
+    }
+
     #[test]
     fn words_side_by_side_in_a_headline() {
         let words = |list: &[(usize, &str)]| -> Positioned {
             list.iter().map(|&(p, w)| (p, w.to_string())).collect()
         };
+        let mut en = analyzer::english();
+        // "thomas fi", being typed
         let typing = Together {
             languages: vec![(
                 Language::En,
@@ -1462,19 +1583,26 @@ mod tests {
                 words(&[(0, "thoma"), (1, "fi")]),
             )],
         };
-        let mut en = analyzer::english();
-        assert!(typing.in_text(
-            Language::En,
-            &mut en,
-            "The Thomas Fire is the fifth largest"
-        ));
-        assert!(!typing.in_text(
-            Language::En,
-            &mut en,
-            "Thomas Cook Group files for bankruptcy"
-        ));
+        for (text, side_by_side) in [
+            ("The Thomas Fire is the fifth largest", true),
+            ("A firefighter dies battling the Thomas Fire.", true),
+            ("Thomas Cook Group files for bankruptcy", false),
+            ("Fire near Thomas", false),
+        ] {
+            let title = headline(text, &["thomas"]);
+            assert_eq!(
+                typing.in_title(Language::En, &mut en, &title),
+                side_by_side,
+                "{text}"
+            );
+            assert_eq!(
+                typing.in_text(Language::En, &mut en, text),
+                side_by_side,
+                "{text}"
+            );
+        }
         assert!(!typing.in_text(Language::Zh, &mut en, "The Thomas Fire"));
-        // a stop word between the words keeps its place
+        // "bank of america": a stop word between the words keeps its place
         let bank = Together {
             languages: vec![(
                 Language::En,
@@ -1482,9 +1610,33 @@ mod tests {
                 Vec::new(),
             )],
         };
-        assert!(bank.in_text(Language::En, &mut en, "Bank of America reports a loss"));
-        assert!(!bank.in_text(Language::En, &mut en, "Bank America reports a loss"));
-        assert!(!bank.in_text(Language::En, &mut en, "America's bank of choice"));
+        for (text, side_by_side) in [
+            ("Bank of America reports a loss", true),
+            ("Bank America reports a loss", false),
+            ("Bank in America reports a loss", true),
+            ("Bank of North America", false),
+            ("America's bank of choice", false),
+        ] {
+            let title = headline(text, &["bank", "america"]);
+            assert_eq!(
+                bank.in_title(Language::En, &mut en, &title),
+                side_by_side,
+                "{text}"
+            );
+            assert_eq!(
+                bank.in_text(Language::En, &mut en, text),
+                side_by_side,
+                "{text}"
+            );
+        }
+        // "bank of am", being typed
+        let typed = Together {
+            languages: vec![(Language::En, Vec::new(), words(&[(0, "bank"), (2, "am")]))],
+        };
+        let title = headline("Bank of America reports a loss", &["bank"]);
+        assert!(typed.in_title(Language::En, &mut en, &title));
+        let title = headline("Bank of North America", &["bank"]);
+        assert!(!typed.in_title(Language::En, &mut en, &title));
     }
 
     #[test]
