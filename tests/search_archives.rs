@@ -630,6 +630,37 @@ fn a_misspelt_word_is_read_as_the_word_most_likely_meant() {
 }
 
 #[test]
+fn a_joined_word_is_read_as_the_two_words_it_joins() {
+    let Some(built) = wcep() else { return };
+    for (typed, meant, shown) in [
+        ("northkorea", "\"north korea\"", "North Korea"),
+        ("primeminister ", "\"prime minister\"", "Prime Minister"),
+        (
+            "\"northkorea nuclear\"",
+            "\"north korea nuclear\"",
+            "North Korea",
+        ),
+    ] {
+        let joined = search(&built.index, typed);
+        let apart = search(&built.index, meant);
+        assert!(apart.total > 5, "{meant}: {}", apart.total);
+        assert_eq!(joined.total, apart.total, "{typed}");
+        let ids = |r: &storyline_index::SearchResults| -> Vec<String> {
+            r.hits.iter().map(|h| h.id.clone()).collect()
+        };
+        assert_eq!(ids(&joined), ids(&apart), "{typed}");
+        let word = typed.trim().trim_matches('"').split(' ').next().unwrap();
+        assert_eq!(
+            joined.notices,
+            [format!(
+                "no story has the word \"{word}\": searched for \"{shown}\" instead"
+            )],
+            "{typed}"
+        );
+    }
+}
+
+#[test]
 fn searches_say_what_they_read_otherwise_than_typed() {
     let Some(built) = wcep() else { return };
     let all = built.stories.len();

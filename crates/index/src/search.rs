@@ -10,13 +10,13 @@ use serde::Serialize;
 use storyline_story::{Date, Language};
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, FuzzyTermQuery, Occur,
+    PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DateTime, DocAddress, Order, Searcher, SegmentReader, Term};
+use tantivy::{DateTime, DocAddress, DocSet, Order, Searcher, SegmentReader, Term};
 
 use crate::analyzer;
 use crate::error::Result;
@@ -292,10 +292,63 @@ fn closest_tag<'a>(tags: &'a [TagEntry], key: &str) -> Option<&'a TagEntry> {
     best.map(|(_, tag)| tag)
 }
 
+/// The parts of a joined word as typed (`northkorea` → `north`, `korea`) that analyse to
+/// `words`; none when `words` is one word.
+fn typed_cut(english: &mut TextAnalyzer, typed: &str, words: &[String]) -> Vec<String> {
+    let [left, right] = words else {
+        return Vec::new();
+    };
+    (1..typed.len())
+        .filter(|&at| typed.is_char_boundary(at))
+        .map(|at| typed.split_at(at))
+        .find(|(a, b)| {
+            analyzer::tokens(english, a) == [left.as_str()]
+                && analyzer::tokens(english, b) == [right.as_str()]
+        })
+        .map(|(a, b)| vec![a.to_string(), b.to_string()])
+        .unwrap_or_default()
+}
+
+/// Whether any story matches `query` (the first match found ends the search).
+fn matches_any(searcher: &Searcher, query: &dyn Query) -> Result<bool> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    for reader in searcher.segment_readers() {
+        if weight.scorer(reader, 1.0)?.doc() != tantivy::TERMINATED {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// [`shown_word`] of each of `words`, separated by spaces (`None` unless each is shown); a
+/// form written as in `typed` (the parts of a joined word as typed, if any) is preferred.
+fn shown_words(
+    mut analyzers: Vec<&mut TextAnalyzer>,
+    hits: &[Hit],
+    words: &[String],
+    typed: &[String],
+) -> Option<String> {
+    let shown = words
+        .iter()
+        .enumerate()
+        .map(|(k, word)| {
+            let analyzers = analyzers.iter_mut().map(|a| &mut **a).collect();
+            shown_word(analyzers, hits, word, typed.get(k).map(String::as_str))
+        })
+        .collect::<Option<Vec<String>>>()?;
+    Some(shown.join(" "))
+}
+
 /// How a corrected word (`meant`, as analysed) is written in the results: the most frequent
 /// of the highlighted words of `hits` that analyse to it, compared without case (ties: the
-/// first met), as first met (`syrian` → `Syrian`, `refuge` → `refugees`).
-fn shown_word(mut analyzers: Vec<&mut TextAnalyzer>, hits: &[Hit], meant: &str) -> Option<String> {
+/// first met), as first met (`syrian` → `Syrian`, `refuge` → `refugees`); the form `prefer`
+/// (compared without case) when the results write it.
+fn shown_word(
+    mut analyzers: Vec<&mut TextAnalyzer>,
+    hits: &[Hit],
+    meant: &str,
+    prefer: Option<&str>,
+) -> Option<String> {
     // (lower-cased form, as first met, count, first met at)
     let mut forms: Vec<(String, String, usize, usize)> = Vec::new();
     for hit in hits {
@@ -321,6 +374,9 @@ fn shown_word(mut analyzers: Vec<&mut TextAnalyzer>, hits: &[Hit], meant: &str) 
                 }
             }
         }
+    }
+    if let Some(form) = prefer.and_then(|p| forms.iter().find(|f| f.0 == p.to_lowercase())) {
+        return Some(form.1.clone());
     }
     forms
         .into_iter()
@@ -498,6 +554,10 @@ fn edit_distance(a: &[char], b: &[char], most: usize, row: &mut Vec<usize>) -> O
 /// A last word found in at least this many field postings is taken as typed in full: no prefix
 /// expansion (search as you type still expands partial words).
 const PREFIX_SKIP_FREQ: u64 = 100;
+
+/// How many cuts of a joined word are tried as phrases ([`StoryIndex::split`]), most likely
+/// first.
+const SPLITS_TRIED: usize = 3;
 
 /// How many tags a facet lists.
 pub const FACET_TAGS: usize = 20;
@@ -849,21 +909,22 @@ impl StoryIndex {
             };
             // as the results write it; when none of this page's does, as the stories where the
             // word counts most do
-            let mut shown = shown_word(self.analyzers(&mut families), &hits, meant);
+            // (a joined word is two words meant: each is shown so)
+            let words: Vec<String> = meant.split(' ').map(String::from).collect();
+            let typed_parts = typed_cut(&mut families.en, typed, &words);
+            let mut shown = shown_words(self.analyzers(&mut families), &hits, &words, &typed_parts);
             if shown.is_none() {
-                let query = BooleanQuery::new(
-                    self.present_text_fields()
-                        .into_iter()
-                        .map(|field| {
-                            let term = Term::from_field_text(field, meant);
-                            let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
-                            (Occur::Should, Box::new(query) as Box<dyn Query>)
-                        })
-                        .collect(),
-                );
+                let fields = self.fields();
+                let mut options = Vec::new();
+                for language in [Language::En, Language::Zh] {
+                    if self.tables().has_language(language) {
+                        options.extend(text_queries(&words, fields.text_fields(language)));
+                    }
+                }
+                let query = BooleanQuery::new(options);
                 let (best, _) = self.top(&searcher, &query, Sort::Relevance, 0, 10)?;
                 let found = self.hits(&searcher, &query, &best)?;
-                shown = shown_word(self.analyzers(&mut families), &found, meant);
+                shown = shown_words(self.analyzers(&mut families), &found, &words, &typed_parts);
             }
             let shown = shown.unwrap_or_else(|| meant.clone());
             parsed.notices.push(format!(
@@ -1002,12 +1063,16 @@ impl StoryIndex {
                     }
                     families.corrections.push((word.to_string(), meant));
                 }
-                for (mut words, fields) in self.analysed(families, text) {
-                    for word in &mut words {
-                        if let Some((_, meant)) = meant_for.iter().find(|(stem, _)| stem == word) {
-                            *word = meant.clone();
-                        }
-                    }
+                for (words, fields) in self.analysed(families, text) {
+                    let words: Vec<String> = words
+                        .into_iter()
+                        .flat_map(
+                            |word| match meant_for.iter().find(|(stem, _)| *stem == word) {
+                                Some((_, meant)) => meant.split(' ').map(String::from).collect(),
+                                None => vec![word],
+                            },
+                        )
+                        .collect();
                     options.extend(text_queries(&words, fields));
                 }
             }
@@ -1073,8 +1138,9 @@ impl StoryIndex {
                         self.meant(searcher, families, &lower, &stems)
                     };
                     if let Some(meant) = &meant {
+                        let words: Vec<String> = meant.split(' ').map(String::from).collect();
                         for (_, fields) in &stems {
-                            options.extend(text_queries(std::slice::from_ref(meant), *fields));
+                            options.extend(text_queries(&words, *fields));
                         }
                     }
                     families.corrections.push((text.clone(), meant));
@@ -1156,7 +1222,10 @@ impl StoryIndex {
             }
             match meant {
                 Some(meant) if language == Language::En && !tokens.is_empty() => {
-                    out.push((at, meant));
+                    for (k, part) in meant.split(' ').enumerate() {
+                        out.push((at + k, part.to_string()));
+                        width = width.max(k + 1);
+                    }
                 }
                 _ => out.extend(tokens.into_iter().map(|(p, t)| (at + p, t))),
             }
@@ -1182,7 +1251,50 @@ impl StoryIndex {
             _ => 2,
         };
         self.respelled(searcher, &mut families.en, lower)
+            .or_else(|| self.split(searcher, &mut families.en, lower))
             .or_else(|| correction(searcher, stems, most))
+    }
+
+    /// The two words most likely joined in an English word no story has (`northkorea`,
+    /// `primeminister`): of the places it can be cut into two words of two letters or more,
+    /// each a word of some stories (analysed as the index analyses it), the cut whose rarer
+    /// word is in the most stories, among those whose two words stand side by side in some
+    /// story. The two analysed words, separated by a space.
+    fn split(
+        &self,
+        searcher: &Searcher,
+        english: &mut TextAnalyzer,
+        typed: &str,
+    ) -> Option<String> {
+        if !self.tables().has_language(Language::En) || !typed.is_ascii() {
+            return None;
+        }
+        let fields = self.fields().text_fields(Language::En);
+        let mut cuts: Vec<(u64, String, String)> = Vec::new();
+        for at in 2..typed.len().saturating_sub(1) {
+            let (left, right) = typed.split_at(at);
+            let (left, right) = (
+                analyzer::tokens(english, left),
+                analyzer::tokens(english, right),
+            );
+            let ([left], [right]) = (&left[..], &right[..]) else {
+                continue;
+            };
+            let rarer = in_fields(searcher, fields, left).min(in_fields(searcher, fields, right));
+            if rarer > 0 {
+                cuts.push((rarer, left.clone(), right.clone()));
+            }
+        }
+        cuts.sort_by_key(|cut| std::cmp::Reverse(cut.0));
+        cuts.into_iter()
+            .take(SPLITS_TRIED)
+            .find_map(|(_, left, right)| {
+                let words = [left, right];
+                let together = BooleanQuery::new(text_queries(&words, fields));
+                matches_any(searcher, &together)
+                    .ok()?
+                    .then(|| words.join(" "))
+            })
     }
 
     /// The word most likely meant by an English word no story has, one edit away as typed
