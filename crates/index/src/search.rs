@@ -1255,6 +1255,13 @@ impl StoryIndex {
             .or_else(|| correction(searcher, stems, most))
     }
 
+    /// The English text fields, when the archive has English stories and `typed` is ASCII
+    /// (what edits and cuts of a typed word are tried on).
+    fn english_fields_for(&self, typed: &str) -> Option<TextFields> {
+        (self.tables().has_language(Language::En) && typed.is_ascii())
+            .then(|| self.fields().text_fields(Language::En))
+    }
+
     /// The two words most likely joined in an English word no story has (`northkorea`,
     /// `primeminister`): of the places it can be cut into two words of two letters or more,
     /// each a word of some stories (analysed as the index analyses it), the cut whose rarer
@@ -1266,10 +1273,7 @@ impl StoryIndex {
         english: &mut TextAnalyzer,
         typed: &str,
     ) -> Option<String> {
-        if !self.tables().has_language(Language::En) || !typed.is_ascii() {
-            return None;
-        }
-        let fields = self.fields().text_fields(Language::En);
+        let fields = self.english_fields_for(typed)?;
         let mut cuts: Vec<(u64, String, String)> = Vec::new();
         for at in 2..typed.len().saturating_sub(1) {
             let (left, right) = typed.split_at(at);
@@ -1309,10 +1313,7 @@ impl StoryIndex {
         english: &mut TextAnalyzer,
         typed: &str,
     ) -> Option<String> {
-        if !self.tables().has_language(Language::En) || !typed.is_ascii() {
-            return None;
-        }
-        let fields = self.fields().text_fields(Language::En);
+        let fields = self.english_fields_for(typed)?;
         let mut seen: HashMap<String, u64> = HashMap::new();
         for word in one_edit_away(typed) {
             let tokens = analyzer::tokens(english, &word);
@@ -1681,6 +1682,24 @@ mod tests {
         }
     }
 
+    /// Asserts that an English headline, read from its highlights (`marked` words) and
+    /// analysed whole, has the words side by side or not, as `expected`.
+    fn both_read(
+        together: &Together,
+        en: &mut TextAnalyzer,
+        text: &str,
+        marked: &[&str],
+        expected: bool,
+    ) {
+        let title = headline(text, marked);
+        assert_eq!(
+            together.in_title(Language::En, en, &title),
+            expected,
+            "{text}"
+        );
+        assert_eq!(together.in_text(Language::En, en, text), expected, "{text}");
+    }
+
     #[test]
     fn words_side_by_side_in_a_headline() {
         let words = |list: &[(usize, &str)]| -> Positioned {
@@ -1701,17 +1720,7 @@ mod tests {
             ("Thomas Cook Group files for bankruptcy", false),
             ("Fire near Thomas", false),
         ] {
-            let title = headline(text, &["thomas"]);
-            assert_eq!(
-                typing.in_title(Language::En, &mut en, &title),
-                side_by_side,
-                "{text}"
-            );
-            assert_eq!(
-                typing.in_text(Language::En, &mut en, text),
-                side_by_side,
-                "{text}"
-            );
+            both_read(&typing, &mut en, text, &["thomas"], side_by_side);
         }
         assert!(!typing.in_text(Language::Zh, &mut en, "The Thomas Fire"));
         // "bank of america": a stop word between the words keeps its place
@@ -1729,17 +1738,7 @@ mod tests {
             ("Bank of North America", false),
             ("America's bank of choice", false),
         ] {
-            let title = headline(text, &["bank", "america"]);
-            assert_eq!(
-                bank.in_title(Language::En, &mut en, &title),
-                side_by_side,
-                "{text}"
-            );
-            assert_eq!(
-                bank.in_text(Language::En, &mut en, text),
-                side_by_side,
-                "{text}"
-            );
+            both_read(&bank, &mut en, text, &["bank", "america"], side_by_side);
         }
         // "bank of am", being typed
         let typed = Together {
