@@ -661,6 +661,39 @@ fn a_joined_word_is_read_as_the_two_words_it_joins() {
 }
 
 #[test]
+fn a_rare_joined_word_is_searched_as_the_two_words_too() {
+    let Some(built) = wcep() else { return };
+    for (typed, apart, shown) in [
+        ("hongkong ", "\"hong kong\"", "Hong Kong"),
+        ("newyork ", "\"new york\"", "New York"),
+        ("whitehouse ", "\"white house\"", "White House"),
+    ] {
+        let word = typed.trim();
+        // the few stories with the word as typed are still found
+        let own = built
+            .stories
+            .iter()
+            .filter(|s| {
+                let text = format!("{} {} {}", s.title, s.summary, s.contexts.join(" "));
+                text.to_lowercase().contains(word)
+            })
+            .count();
+        assert!((1..=5).contains(&own), "{word}: {own}");
+        let joined = search(&built.index, typed);
+        let phrase = search(&built.index, apart);
+        assert!(phrase.total > 100, "{apart}: {}", phrase.total);
+        assert!(joined.total >= phrase.total, "{typed}");
+        assert!(joined.total <= phrase.total + own, "{typed}");
+        assert_eq!(
+            joined.notices,
+            [format!(
+                "few stories have the word \"{word}\": searched for \"{shown}\" too"
+            )]
+        );
+    }
+}
+
+#[test]
 fn searches_say_what_they_read_otherwise_than_typed() {
     let Some(built) = wcep() else { return };
     let all = built.stories.len();

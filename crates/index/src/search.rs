@@ -555,6 +555,13 @@ fn edit_distance(a: &[char], b: &[char], most: usize, row: &mut Vec<usize>) -> O
 /// expansion (search as you type still expands partial words).
 const PREFIX_SKIP_FREQ: u64 = 100;
 
+/// A word in at most this many stories' fields may be searched as the two words it joins too
+/// (when at least [`JOINED_RATIO`] times as many stories have those side by side).
+const RARE_JOINED: u64 = 5;
+
+/// See [`RARE_JOINED`].
+const JOINED_RATIO: u64 = 10;
+
 /// How many cuts of a joined word are tried as phrases ([`StoryIndex::split`]), most likely
 /// first.
 const SPLITS_TRIED: usize = 3;
@@ -729,6 +736,8 @@ struct Families {
     corrections: Vec<(String, Option<String>)>,
     /// the Latin word being typed (lower-cased) when words it begins were searched for too
     typing: Option<String>,
+    /// words of a few stories searched as the two words they join too, with those (analysed)
+    apart: Vec<(String, String)>,
 }
 
 impl StoryIndex {
@@ -761,6 +770,7 @@ impl StoryIndex {
             zh: analyzer::chinese(),
             corrections: Vec::new(),
             typing: None,
+            apart: Vec::new(),
         };
 
         let mut did_you_mean = None::<String>;
@@ -929,6 +939,19 @@ impl StoryIndex {
             let shown = shown.unwrap_or_else(|| meant.clone());
             parsed.notices.push(format!(
                 "no story has the word \"{typed}\": searched for \"{shown}\" instead"
+            ));
+        }
+        let apart = std::mem::take(&mut families.apart);
+        for (i, (typed, words)) in apart.iter().enumerate() {
+            if apart[..i].iter().any(|(t, _)| t == typed) {
+                continue;
+            }
+            let words: Vec<String> = words.split(' ').map(String::from).collect();
+            let typed_parts = typed_cut(&mut families.en, typed, &words);
+            let shown = shown_words(self.analyzers(&mut families), &hits, &words, &typed_parts)
+                .unwrap_or_else(|| typed_parts.join(" "));
+            parsed.notices.push(format!(
+                "few stories have the word \"{typed}\": searched for \"{shown}\" too"
             ));
         }
         // the beginnings of the words that continue the word being typed are marked too
@@ -1144,6 +1167,21 @@ impl StoryIndex {
                         }
                     }
                     families.corrections.push((text.clone(), meant));
+                }
+                // a word of a few stories that joins two words which many more stories have
+                // side by side (hongkong, newyork) is searched as those two words too
+                if latin
+                    && (1..=RARE_JOINED).contains(&exact_freq)
+                    && let Some(apart) = self.split(searcher, &mut families.en, &lower)
+                {
+                    let words: Vec<String> = apart.split(' ').map(String::from).collect();
+                    let fields = self.fields().text_fields(Language::En);
+                    let phrase = BooleanQuery::new(text_queries(&words, fields));
+                    let stories = searcher.search(&phrase, &Count).unwrap_or(0) as u64;
+                    if stories >= JOINED_RATIO * exact_freq {
+                        options.extend(text_queries(&words, fields));
+                        families.apart.push((text.clone(), apart));
+                    }
                 }
             }
         }
