@@ -112,24 +112,18 @@ impl Highlighted {
         }
         let chars: Vec<char> = self.text.chars().collect();
         let mut added = Vec::new();
-        let mut at = 0;
-        while at < chars.len() {
-            if !chars[at].is_alphanumeric() {
-                at += 1;
-                continue;
-            }
-            let start = at;
-            while at < chars.len() && chars[at].is_alphanumeric() {
-                at += 1;
-            }
-            let begins = at - start >= want.len()
-                && chars[start..start + want.len()]
+        for word in words_after(&chars, 0) {
+            let begins = word.len() >= want.len()
+                && chars[word.start..word.start + want.len()]
                     .iter()
                     .zip(&want)
                     .all(|(c, w)| c.to_ascii_lowercase() == *w);
-            let marked = self.highlights.iter().any(|&[s, e]| s < at && start < e);
+            let marked = self
+                .highlights
+                .iter()
+                .any(|&[s, e]| s < word.end && word.start < e);
             if begins && !marked {
-                added.push([start, start + want.len()]);
+                added.push([word.start, word.start + want.len()]);
             }
         }
         if !added.is_empty() {
@@ -731,13 +725,13 @@ impl Together {
 struct Families {
     en: TextAnalyzer,
     zh: TextAnalyzer,
-    /// words no story has, with the (analysed) word searched for instead if any, in query
-    /// order
-    corrections: Vec<(String, Option<String>)>,
+    /// words no story has, with the (analysed) words searched for instead if any (two for a
+    /// joined word), in query order
+    corrections: Vec<(String, Option<Vec<String>>)>,
     /// the Latin word being typed (lower-cased) when words it begins were searched for too
     typing: Option<String>,
     /// words of a few stories searched as the two words they join too, with those (analysed)
-    apart: Vec<(String, String)>,
+    apart: Vec<(String, Vec<String>)>,
 }
 
 impl StoryIndex {
@@ -911,7 +905,7 @@ impl StoryIndex {
             if corrections[..i].iter().any(|(t, _)| t == typed) {
                 continue;
             }
-            let Some(meant) = meant else {
+            let Some(words) = meant else {
                 parsed
                     .notices
                     .push(format!("no story has the word \"{typed}\""));
@@ -920,23 +914,22 @@ impl StoryIndex {
             // as the results write it; when none of this page's does, as the stories where the
             // word counts most do
             // (a joined word is two words meant: each is shown so)
-            let words: Vec<String> = meant.split(' ').map(String::from).collect();
-            let typed_parts = typed_cut(&mut families.en, typed, &words);
-            let mut shown = shown_words(self.analyzers(&mut families), &hits, &words, &typed_parts);
+            let typed_parts = typed_cut(&mut families.en, typed, words);
+            let mut shown = shown_words(self.analyzers(&mut families), &hits, words, &typed_parts);
             if shown.is_none() {
                 let fields = self.fields();
                 let mut options = Vec::new();
                 for language in [Language::En, Language::Zh] {
                     if self.tables().has_language(language) {
-                        options.extend(text_queries(&words, fields.text_fields(language)));
+                        options.extend(text_queries(words, fields.text_fields(language)));
                     }
                 }
                 let query = BooleanQuery::new(options);
                 let (best, _) = self.top(&searcher, &query, Sort::Relevance, 0, 10)?;
                 let found = self.hits(&searcher, &query, &best)?;
-                shown = shown_words(self.analyzers(&mut families), &found, &words, &typed_parts);
+                shown = shown_words(self.analyzers(&mut families), &found, words, &typed_parts);
             }
-            let shown = shown.unwrap_or_else(|| meant.clone());
+            let shown = shown.unwrap_or_else(|| words.join(" "));
             parsed.notices.push(format!(
                 "no story has the word \"{typed}\": searched for \"{shown}\" instead"
             ));
@@ -946,9 +939,8 @@ impl StoryIndex {
             if apart[..i].iter().any(|(t, _)| t == typed) {
                 continue;
             }
-            let words: Vec<String> = words.split(' ').map(String::from).collect();
-            let typed_parts = typed_cut(&mut families.en, typed, &words);
-            let shown = shown_words(self.analyzers(&mut families), &hits, &words, &typed_parts)
+            let typed_parts = typed_cut(&mut families.en, typed, words);
+            let shown = shown_words(self.analyzers(&mut families), &hits, words, &typed_parts)
                 .unwrap_or_else(|| typed_parts.join(" "));
             parsed.notices.push(format!(
                 "few stories have the word \"{typed}\": searched for \"{shown}\" too"
@@ -1058,7 +1050,7 @@ impl StoryIndex {
             }
             Clause::Phrase(text) => {
                 // a word no story has is read as the word most likely meant, as a word alone is
-                let mut meant_for: Vec<(String, String)> = Vec::new();
+                let mut meant_for: Vec<(String, Vec<String>)> = Vec::new();
                 for word in text.split_whitespace() {
                     let word = word.trim_matches(|c: char| !c.is_alphanumeric());
                     let lower = word.to_lowercase();
@@ -1091,7 +1083,7 @@ impl StoryIndex {
                         .into_iter()
                         .flat_map(
                             |word| match meant_for.iter().find(|(stem, _)| *stem == word) {
-                                Some((_, meant)) => meant.split(' ').map(String::from).collect(),
+                                Some((_, meant)) => meant.clone(),
                                 None => vec![word],
                             },
                         )
@@ -1161,9 +1153,8 @@ impl StoryIndex {
                         self.meant(searcher, families, &lower, &stems)
                     };
                     if let Some(meant) = &meant {
-                        let words: Vec<String> = meant.split(' ').map(String::from).collect();
                         for (_, fields) in &stems {
-                            options.extend(text_queries(&words, *fields));
+                            options.extend(text_queries(meant, *fields));
                         }
                     }
                     families.corrections.push((text.clone(), meant));
@@ -1174,12 +1165,11 @@ impl StoryIndex {
                     && (1..=RARE_JOINED).contains(&exact_freq)
                     && let Some(apart) = self.split(searcher, &mut families.en, &lower)
                 {
-                    let words: Vec<String> = apart.split(' ').map(String::from).collect();
                     let fields = self.fields().text_fields(Language::En);
-                    let phrase = BooleanQuery::new(text_queries(&words, fields));
+                    let phrase = BooleanQuery::new(text_queries(&apart, fields));
                     let stories = searcher.search(&phrase, &Count).unwrap_or(0) as u64;
                     if stories >= JOINED_RATIO * exact_freq {
-                        options.extend(text_queries(&words, fields));
+                        options.extend(text_queries(&apart, fields));
                         families.apart.push((text.clone(), apart));
                     }
                 }
@@ -1260,10 +1250,8 @@ impl StoryIndex {
             }
             match meant {
                 Some(meant) if language == Language::En && !tokens.is_empty() => {
-                    for (k, part) in meant.split(' ').enumerate() {
-                        out.push((at + k, part.to_string()));
-                        width = width.max(k + 1);
-                    }
+                    width = width.max(meant.len());
+                    out.extend(meant.into_iter().enumerate().map(|(k, w)| (at + k, w)));
                 }
                 _ => out.extend(tokens.into_iter().map(|(p, t)| (at + p, t))),
             }
@@ -1282,15 +1270,16 @@ impl StoryIndex {
         families: &mut Families,
         lower: &str,
         stems: &[(String, TextFields)],
-    ) -> Option<String> {
+    ) -> Option<Vec<String>> {
         let most = match lower.chars().count() {
             0..5 => return None,
             5..9 => 1,
             _ => 2,
         };
         self.respelled(searcher, &mut families.en, lower)
+            .map(|word| vec![word])
             .or_else(|| self.split(searcher, &mut families.en, lower))
-            .or_else(|| correction(searcher, stems, most))
+            .or_else(|| correction(searcher, stems, most).map(|word| vec![word]))
     }
 
     /// The English text fields, when the archive has English stories and `typed` is ASCII
@@ -1304,13 +1293,13 @@ impl StoryIndex {
     /// `primeminister`): of the places it can be cut into two words of two letters or more,
     /// each a word of some stories (analysed as the index analyses it), the cut whose rarer
     /// word is in the most stories, among those whose two words stand side by side in some
-    /// story. The two analysed words, separated by a space.
+    /// story. The two analysed words.
     fn split(
         &self,
         searcher: &Searcher,
         english: &mut TextAnalyzer,
         typed: &str,
-    ) -> Option<String> {
+    ) -> Option<Vec<String>> {
         let fields = self.english_fields_for(typed)?;
         let mut cuts: Vec<(u64, String, String)> = Vec::new();
         for at in 2..typed.len().saturating_sub(1) {
@@ -1331,11 +1320,9 @@ impl StoryIndex {
         cuts.into_iter()
             .take(SPLITS_TRIED)
             .find_map(|(_, left, right)| {
-                let words = [left, right];
+                let words = vec![left, right];
                 let together = BooleanQuery::new(text_queries(&words, fields));
-                matches_any(searcher, &together)
-                    .ok()?
-                    .then(|| words.join(" "))
+                matches_any(searcher, &together).ok()?.then_some(words)
             })
     }
 
