@@ -236,6 +236,18 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
+/// What every ASCII word the English analyzer stems to `stem` begins with (lower-cased): the
+/// stem without its last letter, which Snowball may have changed (`happy` → `happi`,
+/// `possibility` → `possibl`). `None` when that says too little (a stem of two letters or
+/// fewer) or is not so: a letter and `ie`, the stem of a letter and `ying` (`dying` → `die`,
+/// `vying` → `vie`).
+pub fn stem_beginning(stem: &str) -> Option<&str> {
+    if stem.len() < 3 || !stem.is_ascii() || (stem.len() == 3 && stem.ends_with("ie")) {
+        return None;
+    }
+    Some(&stem[..stem.len() - 1])
+}
+
 /// Splits a query's plain text into words: whitespace-separated, and runs of Chinese segmented
 /// by jieba (Chinese is written without spaces, so each segmented word is a query word).
 pub fn query_words(text: &str) -> Vec<String> {

@@ -7,15 +7,17 @@
 //! through tantivy commits, which are atomic too; the tables record the commit they describe
 //! and are rebuilt from the stored stories when they lag behind (a kill between the two).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 use storyline_story::{Story, TagNormalizer, write_atomically};
 use tantivy::Directory;
 use tantivy::directory::MmapDirectory;
+use tantivy::index::SegmentId;
 use tantivy::schema::Value;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, SegmentReader, TantivyDocument};
 
 use crate::analyzer;
 use crate::builder::IndexBuilder;
@@ -61,7 +63,13 @@ pub struct StoryIndex {
     tables: Arc<Tables>,
     /// why the tables were built again from the stories at open, if they were
     tables_rebuilt: Option<String>,
+    /// per segment, the tables ordinal of each document ([`NO_ORDINAL`] for none), made at
+    /// first use ([`StoryIndex::ordinals`]) and dropped when the tables change
+    ordinals: RwLock<HashMap<SegmentId, Arc<[u32]>>>,
 }
+
+/// The ordinal of a document the tables do not hold (in [`StoryIndex::ordinals`]).
+pub(crate) const NO_ORDINAL: u32 = u32::MAX;
 
 impl std::fmt::Debug for StoryIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -153,6 +161,7 @@ impl StoryIndex {
             normalizer,
             tables: Arc::new(Tables::default()),
             tables_rebuilt: None,
+            ordinals: RwLock::default(),
         };
         match built {
             Some(tables) if tables.opstamp == story_index.index.load_metas()?.opstamp => {
@@ -164,6 +173,11 @@ impl StoryIndex {
     }
 
     fn load_tables(&mut self) -> Result<()> {
+        // the ordinals of the tables being replaced
+        self.ordinals
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
         let opstamp = self.index.load_metas()?.opstamp;
         let path = self.generation.join(TABLES);
         // mapped, not read: the columns are read in place in the page cache, with no buffer to
@@ -296,6 +310,62 @@ impl StoryIndex {
         self.tables_rebuilt.as_deref()
     }
 
+    /// The tables ordinal of each document of `segment` ([`NO_ORDINAL`] for a document the
+    /// tables do not hold), read from its `id` column once and kept while the tables are: a
+    /// search reads a hit's headline from the tables through it, not from the compressed
+    /// store. About 30 ms for 100,000 stories, 0.6 s for a million.
+    pub(crate) fn ordinals(&self, segment: &SegmentReader) -> Result<Arc<[u32]>> {
+        let made = self.ordinals.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(ordinals) = made.get(&segment.segment_id()) {
+            return Ok(Arc::clone(ordinals));
+        }
+        drop(made);
+        // made by one search at a time (the others wait for it rather than make it again)
+        let mut cache = self
+            .ordinals
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(ordinals) = cache.get(&segment.segment_id()) {
+            return Ok(Arc::clone(ordinals));
+        }
+        let column = segment
+            .fast_fields()
+            .str("id")?
+            .ok_or_else(|| IndexError::Corrupt {
+                path: self.root.clone(),
+                message: "a segment has no id column".into(),
+            })?;
+        let mut by_term = Vec::with_capacity(column.num_terms());
+        let mut terms = column.dictionary().stream().map_err(io_error(&self.root))?;
+        while terms.advance() {
+            let ord = std::str::from_utf8(terms.key())
+                .ok()
+                .and_then(|id| self.tables.ord(id));
+            by_term.push(ord.unwrap_or(NO_ORDINAL));
+        }
+        let ordinals: Arc<[u32]> = (0..segment.max_doc())
+            .map(|doc| {
+                column
+                    .term_ords(doc)
+                    .next()
+                    .and_then(|term| by_term.get(term as usize).copied())
+                    .unwrap_or(NO_ORDINAL)
+            })
+            .collect();
+        cache.insert(segment.segment_id(), Arc::clone(&ordinals));
+        Ok(ordinals)
+    }
+
+    /// Makes now what searches otherwise make at their first use (the id lookup and the
+    /// documents' ordinals): a server does, so its first searches are not the slow ones.
+    pub fn warm_up(&self) -> Result<()> {
+        self.tables.build_lookups();
+        for segment in self.reader.searcher().segment_readers() {
+            self.ordinals(segment)?;
+        }
+        Ok(())
+    }
+
     /// The tantivy index.
     pub fn tantivy(&self) -> &Index {
         &self.index
@@ -377,4 +447,59 @@ fn read_json<T: for<'de> Deserialize<'de>>(root: &Path, path: &Path) -> Result<T
         path: root.to_path_buf(),
         message: format!("{}: {e}", path.display()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use storyline_story::{Date, Story};
+
+    fn story(id: &str, day: &str, title: &str) -> Story {
+        Story::new(id, day.parse::<Date>().unwrap(), title)
+    }
+
+    /// Asserts that every live document's ordinal names its own story in the tables.
+    fn ordinals_name_their_stories(index: &StoryIndex) {
+        let searcher = index.reader().searcher();
+        for segment in searcher.segment_readers() {
+            let ordinals = index.ordinals(segment).unwrap();
+            let store = segment.get_store_reader(1).unwrap();
+            for doc in segment.doc_ids_alive() {
+                let stored: TantivyDocument = store.get(doc).unwrap();
+                let id = stored
+                    .get_first(index.fields().id)
+                    .and_then(|v| v.as_str())
+                    .unwrap()
+                    .to_string();
+                let ord = ordinals[doc as usize];
+                assert_ne!(ord, NO_ORDINAL, "{id}");
+                assert_eq!(index.tables().ids.get(ord as usize), Some(id.as_str()));
+            }
+        }
+    }
+
+    #[test]
+    fn documents_ordinals_follow_the_tables_through_updates() {
+        let dir = tempfile::tempdir().unwrap();
+        let stories: Vec<Story> = (0..40)
+            .map(|i| {
+                let day = format!("2020-02-{:02}", 1 + i % 28);
+                story(&format!("s{i}"), &day, &format!("Story number {i}"))
+            })
+            .collect();
+        let mut index = StoryIndex::build(
+            &dir.path().join("index"),
+            &stories,
+            &BuildSettings::default(),
+            &|| {},
+        )
+        .unwrap();
+        index.warm_up().unwrap();
+        ordinals_name_their_stories(&index);
+        // a story dated first moves every ordinal by one; a deleted one leaves the tables
+        let earliest = story("early", "2019-01-01", "The earliest story");
+        index.update(&[earliest], &["s7".to_string()]).unwrap();
+        ordinals_name_their_stories(&index);
+        assert_eq!(index.tables().ord("early"), Some(0));
+    }
 }

@@ -121,7 +121,7 @@ async fn upsert(state: &AppState, stories: Vec<Story>, deletes: Vec<String>) -> 
                 return Err(ApiError::not_found(format!("no story with id {id:?}")));
             }
             let report = live.index.update(&stories, &deletes)?;
-            live.index.tables().build_lookups();
+            live.index.warm_up()?;
             live.engine =
                 storyline_related::Engine::new(std::sync::Arc::clone(live.index.tables()));
             Ok(report)

@@ -129,6 +129,8 @@ fn bench_corpus(
         "indexed {stories} of {imported} stories"
     );
 
+    // what `serve` makes while it starts, before its first search
+    index.warm_up()?;
     let queries = queries(index.tables(), args.queries, args.seed);
     let mut search = Vec::new();
     for query in &queries {
