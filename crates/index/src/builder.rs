@@ -140,6 +140,8 @@ impl IndexBuilder {
                 let _ = std::fs::remove_dir_all(&path);
             }
         }
-        StoryIndex::open_with(&root, Some(tables))
+        let index = StoryIndex::open_with(&root, Some(tables))?;
+        index.save_ordinals()?;
+        Ok(index)
     }
 }

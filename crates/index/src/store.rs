@@ -28,6 +28,11 @@ use crate::tables::Tables;
 pub(crate) const CURRENT: &str = "CURRENT";
 pub(crate) const META: &str = "storyline.json";
 pub(crate) const TABLES: &str = "tables.bin";
+/// The documents' ordinals in the tables, per segment ([`StoryIndex::ordinals`]), kept so
+/// that a command's first search need not make them.
+pub(crate) const ORDINALS: &str = "ordinals.bin";
+/// The first bytes of [`ORDINALS`].
+const ORDINALS_MARK: &[u8; 8] = b"SLORDS1\n";
 pub(crate) const WRITER_HEAP: usize = 256 << 20;
 
 /// What an index records about how it was built.
@@ -169,6 +174,7 @@ impl StoryIndex {
             }
             _ => story_index.load_tables()?,
         }
+        story_index.load_ordinals();
         Ok(story_index)
     }
 
@@ -204,7 +210,7 @@ impl StoryIndex {
         write_tables(&path, &tables)?;
         self.tables = Arc::new(tables);
         self.tables_rebuilt = Some(why);
-        Ok(())
+        self.save_ordinals()
     }
 
     /// Adds or replaces (same id) `upserts` and deletes `deletes`, in one commit.
@@ -233,6 +239,7 @@ impl StoryIndex {
         writer.wait_merging_threads()?;
         self.reader.reload()?;
         self.load_tables()?;
+        self.save_ordinals()?;
         Ok(report)
     }
 
@@ -356,12 +363,77 @@ impl StoryIndex {
         Ok(ordinals)
     }
 
+    /// Makes the documents' ordinals of every segment and writes them into the generation
+    /// (atomically), for the next opening of the index.
+    pub(crate) fn save_ordinals(&self) -> Result<()> {
+        let searcher = self.reader.searcher();
+        let mut made = Vec::new();
+        for segment in searcher.segment_readers() {
+            made.push((segment.segment_id().uuid_string(), self.ordinals(segment)?));
+        }
+        let opstamp = self.tables.opstamp;
+        write_atomically(&self.generation.join(ORDINALS), |w| {
+            w.write_all(ORDINALS_MARK)?;
+            w.write_all(&opstamp.to_le_bytes())?;
+            w.write_all(&(made.len() as u64).to_le_bytes())?;
+            for (id, ordinals) in &made {
+                w.write_all(id.as_bytes())?;
+                w.write_all(&(ordinals.len() as u64).to_le_bytes())?;
+                let bytes: Vec<u8> = ordinals.iter().flat_map(|ord| ord.to_le_bytes()).collect();
+                w.write_all(&bytes)?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// Takes the ordinals [`StoryIndex::save_ordinals`] wrote, those of the segments and tables
+    /// the index has now. A file missing, damaged or behind is left alone: its ordinals are
+    /// made again at their first use.
+    fn load_ordinals(&self) {
+        let Ok(bytes) = std::fs::read(self.generation.join(ORDINALS)) else {
+            return;
+        };
+        let Some(saved) = read_ordinals(&bytes, self.tables.opstamp, self.tables.len()) else {
+            return;
+        };
+        let mut cache = self
+            .ordinals
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        for segment in self.reader.searcher().segment_readers() {
+            if let Some((_, ordinals)) = saved
+                .iter()
+                .find(|(id, _)| *id == segment.segment_id().uuid_string())
+                && ordinals.len() == segment.max_doc() as usize
+            {
+                cache.insert(segment.segment_id(), Arc::clone(ordinals));
+            }
+        }
+    }
+
+    /// How many segments' ordinals are made.
+    #[cfg(test)]
+    fn ordinals_made(&self) -> usize {
+        self.ordinals
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
     /// Makes now what searches otherwise make at their first use (the id lookup and the
-    /// documents' ordinals): a server does, so its first searches are not the slow ones.
+    /// documents' ordinals): a server does, so its first searches are not the slow ones. The
+    /// ordinals an index had no file for (one built by an older Storyline) are written.
     pub fn warm_up(&self) -> Result<()> {
         self.tables.build_lookups();
-        for segment in self.reader.searcher().segment_readers() {
-            self.ordinals(segment)?;
+        let segments = self.reader.searcher().segment_readers().len();
+        let saved = self
+            .ordinals
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        if saved < segments {
+            self.save_ordinals()?;
         }
         Ok(())
     }
@@ -408,6 +480,43 @@ pub struct UpdateReport {
     pub deleted: usize,
     /// Ids asked to be deleted that were not in the index.
     pub missing: Vec<String>,
+}
+
+/// The segments' ordinals in an [`ORDINALS`] file written for the tables of `opstamp` (of
+/// `stories` stories), or `None` when it is not one, is cut short, or is behind.
+fn read_ordinals(bytes: &[u8], opstamp: u64, stories: usize) -> Option<Vec<(String, Arc<[u32]>)>> {
+    let mut rest = bytes;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let (head, tail) = rest.split_at_checked(n)?;
+        rest = tail;
+        Some(head)
+    };
+    if take(ORDINALS_MARK.len())? != ORDINALS_MARK {
+        return None;
+    }
+    let number = |bytes: &[u8]| -> Option<u64> { Some(u64::from_le_bytes(bytes.try_into().ok()?)) };
+    if number(take(8)?)? != opstamp {
+        return None;
+    }
+    let segments = number(take(8)?)?;
+    let mut saved = Vec::new();
+    for _ in 0..segments {
+        let id = std::str::from_utf8(take(32)?).ok()?.to_string();
+        let docs = usize::try_from(number(take(8)?)?).ok()?;
+        let ordinals: Arc<[u32]> = take(docs.checked_mul(4)?)?
+            .chunks_exact(4)
+            .map(|ord| u32::from_le_bytes([ord[0], ord[1], ord[2], ord[3]]))
+            .collect();
+        // an ordinal the tables do not have is damage
+        if ordinals
+            .iter()
+            .any(|&ord| ord != NO_ORDINAL && ord as usize >= stories)
+        {
+            return None;
+        }
+        saved.push((id, ordinals));
+    }
+    rest.is_empty().then_some(saved)
 }
 
 fn walk_size(path: &Path) -> u64 {
@@ -494,12 +603,39 @@ mod tests {
             &|| {},
         )
         .unwrap();
-        index.warm_up().unwrap();
         ordinals_name_their_stories(&index);
         // a story dated first moves every ordinal by one; a deleted one leaves the tables
         let earliest = story("early", "2019-01-01", "The earliest story");
         index.update(&[earliest], &["s7".to_string()]).unwrap();
         ordinals_name_their_stories(&index);
         assert_eq!(index.tables().ord("early"), Some(0));
+        // opened again, the index has them all from its file, before any search
+        let root = dir.path().join("index");
+        let segments = index.reader().searcher().segment_readers().len();
+        let reopened = StoryIndex::open(&root).unwrap();
+        assert_eq!(reopened.ordinals_made(), segments);
+        ordinals_name_their_stories(&reopened);
+        // a damaged or missing file is left alone: they are made again
+        let file = reopened.generation.join(ORDINALS);
+        let bytes = std::fs::read(&file).unwrap();
+        for damaged in [
+            &bytes[..bytes.len() - 1],
+            &bytes[..4],
+            b"not ordinals at all",
+        ] {
+            std::fs::write(&file, damaged).unwrap();
+            let reopened = StoryIndex::open(&root).unwrap();
+            assert_eq!(reopened.ordinals_made(), 0);
+            ordinals_name_their_stories(&reopened);
+        }
+        std::fs::remove_file(&file).unwrap();
+        let reopened = StoryIndex::open(&root).unwrap();
+        assert_eq!(reopened.ordinals_made(), 0);
+        ordinals_name_their_stories(&reopened);
+        // one written for other tables is behind
+        let mut behind = bytes.clone();
+        behind[8] ^= 1;
+        std::fs::write(&file, &behind).unwrap();
+        assert_eq!(StoryIndex::open(&root).unwrap().ordinals_made(), 0);
     }
 }
