@@ -703,6 +703,17 @@ fn a_misspelt_word_is_read_as_the_word_most_likely_meant() {
     assert_eq!(missing.notices, ["no story has the word \"新冠\""]);
     assert!(missing.relaxed);
     assert_eq!(missing.total, search(&zh.index, "香港 ").total);
+    // in a phrase too, written with a space or without (before: 0 results, no word said)
+    for phrase in ["\"香港 新冠\"", "\"香港新冠\""] {
+        let missing = search(&zh.index, phrase);
+        assert_eq!(missing.total, 0, "{phrase}");
+        assert_eq!(
+            missing.notices,
+            ["no story has the word \"新冠\""],
+            "{phrase}"
+        );
+    }
+    assert!(search(&zh.index, "\"香港\"").notices.is_empty());
 }
 
 #[test]

@@ -1268,6 +1268,22 @@ impl StoryIndex {
                 for word in text.split_whitespace() {
                     let word = word.trim_matches(|c: char| !c.is_alphanumeric());
                     let lower = word.to_lowercase();
+                    if lower.chars().any(storyline_story::tag::is_han) {
+                        // a Chinese word no story has is said, not guessed at (as alone)
+                        for part in analyzer::query_words(word) {
+                            let analysed = self.analysed(families, &part);
+                            let stories: u64 = analysed
+                                .iter()
+                                .flat_map(|(tokens, fields)| {
+                                    tokens.iter().map(|t| in_fields(searcher, *fields, t))
+                                })
+                                .sum();
+                            if !analysed.is_empty() && stories == 0 {
+                                families.corrections.push((part, None));
+                            }
+                        }
+                        continue;
+                    }
                     if !lower.chars().all(|c| c.is_ascii_alphanumeric()) {
                         continue;
                     }
