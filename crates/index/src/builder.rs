@@ -141,7 +141,7 @@ impl IndexBuilder {
             }
         }
         let index = StoryIndex::open_with(&root, Some(tables))?;
-        index.save_ordinals()?;
+        index.keep_ordinals();
         Ok(index)
     }
 }

@@ -210,7 +210,8 @@ impl StoryIndex {
         write_tables(&path, &tables)?;
         self.tables = Arc::new(tables);
         self.tables_rebuilt = Some(why);
-        self.save_ordinals()
+        self.keep_ordinals();
+        Ok(())
     }
 
     /// Adds or replaces (same id) `upserts` and deletes `deletes`, in one commit.
@@ -239,7 +240,7 @@ impl StoryIndex {
         writer.wait_merging_threads()?;
         self.reader.reload()?;
         self.load_tables()?;
-        self.save_ordinals()?;
+        self.keep_ordinals();
         Ok(report)
     }
 
@@ -385,6 +386,15 @@ impl StoryIndex {
             Ok(())
         })?;
         Ok(())
+    }
+
+    /// [`StoryIndex::save_ordinals`] where the index was written anyway (build, update, tables
+    /// built again): a file that cannot be written only means its ordinals are made again at
+    /// the first search that needs them, so it does not fail the work that was done.
+    pub(crate) fn keep_ordinals(&self) {
+        if let Err(e) = self.save_ordinals() {
+            tracing::warn!(error = %e, "the documents' ordinals were not written");
+        }
     }
 
     /// Takes the ordinals [`StoryIndex::save_ordinals`] wrote, those of the segments and tables
