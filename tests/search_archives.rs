@@ -528,6 +528,63 @@ fn every_headline_word_begins_as_its_stem_does() {
 }
 
 #[test]
+fn hits_are_their_stories_whether_read_from_the_tables_or_the_store() {
+    // a story without a summary (every Current Events one) is read from the scorer tables, one
+    // with a summary (most Chinese ones) from the stored document: either way a hit is its
+    // story, with its tags once each, in its order
+    let (mut checked, mut with_summary) = ([0usize; 2], 0);
+    for (k, (built, queries)) in [
+        (
+            wcep(),
+            &["thomas fire", "gaza ceasefire", "brexit vote", "earthquake"][..],
+        ),
+        (zh(), &["香港", "台湾 选举", "美国"][..]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let Some(built) = built else { return };
+        let normalizer = built.index.normalizer();
+        let by_id: HashMap<&str, &Story> =
+            built.stories.iter().map(|s| (s.id.as_str(), s)).collect();
+        for query in queries {
+            let results = built
+                .index
+                .search(&SearchRequest {
+                    query: query.to_string(),
+                    limit: 50,
+                    ..Default::default()
+                })
+                .unwrap();
+            assert!(!results.hits.is_empty(), "{query}");
+            for hit in &results.hits {
+                let story = by_id[hit.id.as_str()];
+                assert_eq!(hit.title.text, story.title);
+                assert_eq!(hit.date, story.date);
+                assert_eq!(hit.language, story.language);
+                let mut keys: Vec<String> = Vec::new();
+                for tag in &story.contexts {
+                    let key = normalizer.key(tag);
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+                let hit_keys: Vec<String> = hit.tags.iter().map(|t| normalizer.key(t)).collect();
+                assert_eq!(hit_keys, keys, "{}", hit.id);
+                if story.summary.is_empty() {
+                    assert_eq!(hit.snippet, hit.title);
+                } else {
+                    with_summary += 1;
+                }
+                checked[k] += 1;
+            }
+        }
+    }
+    assert!(checked.iter().all(|&n| n >= 100), "{checked:?}");
+    assert!(with_summary >= 10, "{with_summary}");
+}
+
+#[test]
 fn a_reader_that_stops_early_ends_the_search_quietly() {
     let built = build_index(&sample());
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_storyline"))

@@ -1657,19 +1657,65 @@ impl StoryIndex {
         page: &[(f32, DocAddress)],
     ) -> Result<Vec<Hit>> {
         let fields = self.fields();
+        let tables = self.tables();
         let mut generators: HashMap<Field, SnippetGenerator> = HashMap::new();
+        let mut ordinals: HashMap<u32, std::sync::Arc<[u32]>> = HashMap::new();
+        let mut norms: HashMap<(u32, Field), tantivy::fieldnorm::FieldNormReader> = HashMap::new();
         let mut hits = Vec::with_capacity(page.len());
         for (score, address) in page {
-            let doc: tantivy::TantivyDocument = searcher.doc(*address)?;
-            let json = doc
-                .get_first(fields.story)
-                .and_then(|v| tantivy::schema::Value::as_str(&v))
-                .unwrap_or_default();
-            let story: HitFields =
-                serde_json::from_str(json).map_err(|e| crate::IndexError::Corrupt {
-                    path: self.root().to_path_buf(),
-                    message: format!("stored story: {e}"),
-                })?;
+            let segment = searcher.segment_reader(address.segment_ord);
+            let ords = match ordinals.entry(address.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(self.ordinals(segment)?)
+                }
+            };
+            let ord = ords
+                .get(address.doc_id as usize)
+                .copied()
+                .filter(|&ord| ord != NO_ORDINAL)
+                .map(|ord| ord as usize);
+            // a story with no summary (its summary field has no word) is read from the tables:
+            // no block of the compressed store to read
+            let from_tables = match ord {
+                Some(ord) => {
+                    let summary = fields.text_fields(tables.languages[ord]).summary;
+                    let norm = match norms.entry((address.segment_ord, summary)) {
+                        std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(entry) => {
+                            entry.insert(segment.get_fieldnorms_reader(summary)?)
+                        }
+                    };
+                    (norm.fieldnorm(address.doc_id) == 0).then(|| HitFields {
+                        id: tables.ids.get(ord).unwrap_or_default().to_string(),
+                        date: Date::from_days_since_epoch(tables.days[ord]),
+                        title: tables.titles.get(ord).unwrap_or_default().to_string(),
+                        summary: String::new(),
+                        contexts: tables.story_tags[ord]
+                            .iter()
+                            .map(|&tag| tables.tags[tag as usize].display.clone())
+                            .collect(),
+                        language: tables.languages[ord],
+                    })
+                }
+                None => None,
+            };
+            let story = match from_tables {
+                Some(story) => story,
+                None => {
+                    let doc: tantivy::TantivyDocument = searcher.doc(*address)?;
+                    let json = doc
+                        .get_first(fields.story)
+                        .and_then(|v| tantivy::schema::Value::as_str(&v))
+                        .unwrap_or_default();
+                    serde_json::from_str::<HitFields>(json).map_err(|e| {
+                        crate::IndexError::Corrupt {
+                            path: self.root().to_path_buf(),
+                            message: format!("stored story: {e}"),
+                        }
+                    })?
+                }
+            };
             let text_fields = fields.text_fields(story.language);
             let mut highlight =
                 |field: Field, text: &str, max_chars: usize| -> Result<Highlighted> {
@@ -1693,7 +1739,6 @@ impl StoryIndex {
                     summary
                 }
             };
-            let tables = self.tables();
             let tags: Vec<String> = story
                 .contexts
                 .iter()
