@@ -733,6 +733,39 @@ fn english_phrase(analyzer: &mut TextAnalyzer, headline: &Headline, phrase: &Phr
     })
 }
 
+/// The tables ordinals of a search's documents ([`StoryIndex::ordinals`]), each segment's
+/// taken once.
+struct DocOrdinals<'a> {
+    index: &'a StoryIndex,
+    searcher: &'a Searcher,
+    segments: HashMap<u32, std::sync::Arc<[u32]>>,
+}
+
+impl<'a> DocOrdinals<'a> {
+    fn new(index: &'a StoryIndex, searcher: &'a Searcher) -> DocOrdinals<'a> {
+        DocOrdinals {
+            index,
+            searcher,
+            segments: HashMap::new(),
+        }
+    }
+
+    /// The ordinal of the story at `address`, if the tables hold it.
+    fn of(&mut self, address: DocAddress) -> Result<Option<u32>> {
+        let ordinals = match self.segments.entry(address.segment_ord) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => entry.insert(
+                self.index
+                    .ordinals(self.searcher.segment_reader(address.segment_ord))?,
+            ),
+        };
+        Ok(ordinals
+            .get(address.doc_id as usize)
+            .copied()
+            .filter(|&ord| ord != NO_ORDINAL))
+    }
+}
+
 /// A headline as [`english_phrase`] reads it: lower-cased when it is ASCII (as is), its words
 /// found at the first need.
 struct Headline<'t> {
@@ -1143,22 +1176,14 @@ impl StoryIndex {
         )?;
         let window = ranked.len().min(TOGETHER_WINDOW);
         let tables = self.tables();
-        let mut ordinals: HashMap<u32, std::sync::Arc<[u32]>> = HashMap::new();
+        let mut ordinals = DocOrdinals::new(self, searcher);
         let (mut first, mut rest) = (Vec::new(), Vec::new());
         for (i, &(score, address)) in ranked[..window].iter().enumerate() {
             if first.len() >= wanted {
                 rest.extend_from_slice(&ranked[i..window]);
                 break;
             }
-            let segment = address.segment_ord;
-            let ords = match ordinals.entry(segment) {
-                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-                std::collections::hash_map::Entry::Vacant(entry) => {
-                    entry.insert(self.ordinals(searcher.segment_reader(segment))?)
-                }
-            };
-            let ord = ords.get(address.doc_id as usize).copied();
-            let side_by_side = ord.filter(|&ord| ord != NO_ORDINAL).is_some_and(|ord| {
+            let side_by_side = ordinals.of(address)?.is_some_and(|ord| {
                 let language = tables.languages[ord as usize];
                 let analyzer = match language {
                     Language::En => &mut families.en,
@@ -1659,22 +1684,12 @@ impl StoryIndex {
         let fields = self.fields();
         let tables = self.tables();
         let mut generators: HashMap<Field, SnippetGenerator> = HashMap::new();
-        let mut ordinals: HashMap<u32, std::sync::Arc<[u32]>> = HashMap::new();
+        let mut ordinals = DocOrdinals::new(self, searcher);
         let mut norms: HashMap<(u32, Field), tantivy::fieldnorm::FieldNormReader> = HashMap::new();
         let mut hits = Vec::with_capacity(page.len());
         for (score, address) in page {
             let segment = searcher.segment_reader(address.segment_ord);
-            let ords = match ordinals.entry(address.segment_ord) {
-                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-                std::collections::hash_map::Entry::Vacant(entry) => {
-                    entry.insert(self.ordinals(segment)?)
-                }
-            };
-            let ord = ords
-                .get(address.doc_id as usize)
-                .copied()
-                .filter(|&ord| ord != NO_ORDINAL)
-                .map(|ord| ord as usize);
+            let ord = ordinals.of(*address)?.map(|ord| ord as usize);
             // a story with no summary (its summary field has no word) is read from the tables:
             // no block of the compressed store to read
             let from_tables = match ord {
