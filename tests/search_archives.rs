@@ -431,8 +431,9 @@ fn search_as_you_type_puts_the_words_side_by_side_first() {
     let typing = search(&built.index, "thomas fi");
     let together = first_with(&typing, "Thomas Fire");
     assert!(together >= 5, "{together}");
-    // all five headlines that have them, though by the words alone they rank 11th to 34th of
-    // 23,431 (the letters "fi" begin thousands of words, all scored alike)
+    // all five headlines that have them, though by the words alone they rank 2nd, 3rd, 7th,
+    // 16th and 20th of the 36 stories with both (the letters "fi" begin thousands of words,
+    // all scored alike)
     let headlines = built
         .stories
         .iter()
