@@ -572,24 +572,36 @@ pub const FACET_TAGS: usize = 20;
 
 /// A query's words as a headline has them side by side ([`StoryIndex::together`]).
 struct Together {
-    /// per language of the archive: the words analysed, with their positions from the first;
-    /// and (English only) the words before the one being typed, then the typed letters
-    /// (lower-cased), which begin the word at the next position
-    languages: Vec<(Language, Positioned, Positioned)>,
-    /// the English ones of two words or more, ready to be sought
+    /// English: the words, and while the last is being typed, the words before it and the
+    /// typed letters, each of two words or more, ready to be sought
     english: Vec<Phrase>,
+    /// Chinese: the words analysed, with their positions from the first (empty when fewer
+    /// than two; a Chinese word is not taken as begun)
+    chinese: Positioned,
 }
 
 impl Together {
+    /// From, per language of the archive, the words analysed with their positions from the
+    /// first, and (English) the words before the one being typed, then the typed letters
+    /// (lower-cased), which begin the word at the next position.
     fn new(languages: Vec<(Language, Positioned, Positioned)>) -> Together {
-        let english = languages
-            .iter()
-            .filter(|(language, ..)| *language == Language::En)
-            .flat_map(|(_, whole, begun)| [(whole, false), (begun, true)])
-            .filter(|(words, _)| words.len() >= 2)
-            .map(|(words, last_begins)| Phrase::new(words.clone(), last_begins))
-            .collect();
-        Together { languages, english }
+        let mut together = Together {
+            english: Vec::new(),
+            chinese: Vec::new(),
+        };
+        for (language, whole, begun) in languages {
+            match language {
+                Language::En => together.english.extend(
+                    [(whole, false), (begun, true)]
+                        .into_iter()
+                        .filter(|(words, _)| words.len() >= 2)
+                        .map(|(words, last_begins)| Phrase::new(words, last_begins)),
+                ),
+                Language::Zh if whole.len() >= 2 => together.chinese = whole,
+                Language::Zh => {}
+            }
+        }
+        together
     }
 }
 
@@ -848,17 +860,19 @@ impl WordTokens {
 impl Together {
     /// Whether a headline, in `language`, has the words side by side: analysed as the index
     /// analyses it, the words at their positions, and between them only words the analysis
-    /// drops (stop words), as many as the query has there; the word being typed begins a word.
+    /// drops (stop words), as many as the query has there; an English word being typed begins
+    /// a word.
     fn in_headline(&self, language: Language, analyzer: &mut TextAnalyzer, text: &str) -> bool {
-        let Some((_, whole, begun)) = self.languages.iter().find(|(l, ..)| *l == language) else {
-            return false;
-        };
         if language == Language::En {
             let headline = Headline::new(text);
             return self
                 .english
                 .iter()
                 .any(|phrase| english_phrase(analyzer, &headline, phrase));
+        }
+        let words = &self.chinese;
+        if words.is_empty() {
+            return false;
         }
         // the headline's tokens: positions, and where each one's text is in `texts`
         let mut texts = String::with_capacity(text.len());
@@ -879,7 +893,7 @@ impl Together {
                 .any(|(_, range)| matches(&texts[range.clone()]))
         };
         // the words from the headline's token `i` on (the first word's place)
-        let phrase_at = |words: &Positioned, i: usize, last_begins: bool| {
+        (0..tokens.len()).any(|i| {
             let Some(start) = tokens[i].0.checked_sub(words[0].0) else {
                 return false;
             };
@@ -890,17 +904,9 @@ impl Together {
                 .take_while(|(p, _)| *p <= end)
                 .any(|(p, _)| !words.iter().any(|(offset, _)| start + offset == *p));
             !others
-                && words.iter().enumerate().all(|(k, (offset, word))| {
-                    if last_begins && k + 1 == words.len() {
-                        at(i, start + offset, &|text| text.starts_with(word.as_str()))
-                    } else {
-                        at(i, start + offset, &|text| text == word)
-                    }
-                })
-        };
-        (0..tokens.len()).any(|i| {
-            (whole.len() >= 2 && phrase_at(whole, i, false))
-                || (begun.len() >= 2 && phrase_at(begun, i, true))
+                && words
+                    .iter()
+                    .all(|(offset, word)| at(i, start + offset, &|text| text == word))
         })
     }
 }
