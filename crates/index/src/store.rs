@@ -239,8 +239,9 @@ impl StoryIndex {
         writer.commit()?;
         writer.wait_merging_threads()?;
         self.reader.reload()?;
+        // the tables on disk describe the commit before: they are built again, and the
+        // ordinals kept with them
         self.load_tables()?;
-        self.keep_ordinals();
         Ok(report)
     }
 
