@@ -397,6 +397,11 @@ fn marked(text: &storyline_index::Highlighted) -> Vec<String> {
         .collect()
 }
 
+/// The ids of the hits, in order.
+fn ids(results: &storyline_index::SearchResults) -> Vec<String> {
+    results.hits.iter().map(|h| h.id.clone()).collect()
+}
+
 /// How many hits' headlines hold `words`, asserting that they all come before the others.
 fn first_with(results: &storyline_index::SearchResults, words: &str) -> usize {
     let titles: Vec<&str> = results.hits.iter().map(|h| h.title.text.as_str()).collect();
@@ -421,9 +426,6 @@ fn search_as_you_type_puts_the_words_side_by_side_first() {
                 ..Default::default()
             })
             .unwrap()
-    };
-    let ids = |results: &storyline_index::SearchResults| -> Vec<String> {
-        results.hits.iter().map(|h| h.id.clone()).collect()
     };
     // "fi" begins "Fire" and "files": the stories whose headlines have the two words together
     // come before Thomas Cook's ("... Thomas Cook Group, files for bankruptcy"), the best match
@@ -677,9 +679,6 @@ fn a_story_line_is_found_by_its_name() {
 #[test]
 fn a_misspelt_word_is_read_as_the_word_most_likely_meant() {
     let Some(built) = wcep() else { return };
-    let ids = |results: &storyline_index::SearchResults| -> Vec<String> {
-        results.hits.iter().map(|h| h.id.clone()).collect()
-    };
     // "syrain" is one edit from both "syrian" and "strain": the word in more stories is meant,
     // and the results are those of the word typed right (before: every story with either
     // word, at one constant score, oldest first, so "strain" stories came first)
@@ -790,9 +789,6 @@ fn a_joined_word_is_read_as_the_two_words_it_joins() {
         let apart = search(&built.index, meant);
         assert!(apart.total > 5, "{meant}: {}", apart.total);
         assert_eq!(joined.total, apart.total, "{typed}");
-        let ids = |r: &storyline_index::SearchResults| -> Vec<String> {
-            r.hits.iter().map(|h| h.id.clone()).collect()
-        };
         assert_eq!(ids(&joined), ids(&apart), "{typed}");
         let word = typed.trim().trim_matches('"').split(' ').next().unwrap();
         assert_eq!(
