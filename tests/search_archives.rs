@@ -938,6 +938,114 @@ fn searches_say_what_they_read_otherwise_than_typed() {
     );
 }
 
+/// The stories of `stories` dated in `year`.
+fn dated_in(stories: &[Story], year: i32) -> Vec<&Story> {
+    stories.iter().filter(|s| s.date.year() == year).collect()
+}
+
+/// Every hit of `query` with all its words (one page of them all, none relaxed).
+fn all_hits(index: &StoryIndex, query: &str) -> storyline_index::SearchResults {
+    let total = search(index, query).total;
+    let results = index
+        .search(&SearchRequest {
+            query: query.into(),
+            limit: total.max(1),
+            ..Default::default()
+        })
+        .expect("search");
+    assert!(!results.relaxed, "{query}");
+    results
+}
+
+#[test]
+fn a_year_finds_the_stories_dated_in_it_as_well_as_those_naming_it() {
+    let Some(built) = wcep() else { return };
+    let dated = dated_in(&built.stories, 2005);
+    assert!(dated.len() > 1_000);
+    let results = all_hits(&built.index, "hurricane 2005");
+    assert_eq!(
+        results.notices,
+        [format!(
+            "\"2005\" is read as a year too: the {},{:03} stories dated 2005 match it",
+            dated.len() / 1000,
+            dated.len() % 1000
+        )]
+    );
+    // hurricane ∧ (dated 2005 ∨ says 2005): the two sets counted apart, less their overlap
+    // (a word in quotes is the word alone; a date filter is the date alone)
+    let count = |query: &str| search(&built.index, query).total;
+    let dated_hurricanes = count("hurricane date:2005");
+    let naming = count("hurricane \"2005\"");
+    let both = count("hurricane \"2005\" date:2005");
+    assert!(naming < dated_hurricanes && both > 0);
+    assert_eq!(results.total, dated_hurricanes + naming - both);
+    // the 2005 stories on Katrina that never write the year are found: before, they were not
+    let katrina: Vec<&str> = dated
+        .iter()
+        .filter(|s| {
+            s.title.contains("Hurricane Katrina")
+                && !s.title.contains("2005")
+                && !s.summary.contains("2005")
+                && !s.contexts.iter().any(|c| c.contains("2005"))
+        })
+        .map(|s| s.id.as_str())
+        .collect();
+    assert!(katrina.len() >= 10, "{}", katrina.len());
+    let found = ids(&results);
+    for id in &katrina {
+        assert!(found.iter().any(|f| f == id), "{id} not found");
+    }
+    // the stories dated that year and naming it lead
+    assert!(
+        results.hits[..5]
+            .iter()
+            .all(|h| h.date.year() == 2005 && h.title.text.contains("2005")),
+        "{:?}",
+        &found[..5]
+    );
+    // every hit is dated 2005 or names it somewhere
+    let by_id: HashMap<&str, &Story> = built.stories.iter().map(|s| (s.id.as_str(), s)).collect();
+    for hit in &results.hits {
+        let story = by_id[hit.id.as_str()];
+        let names = story.title.contains("2005")
+            || story.summary.contains("2005")
+            || story.contexts.iter().any(|c| c.contains("2005"));
+        assert!(story.date.year() == 2005 || names, "{}", hit.id);
+    }
+    // excluded, a year leaves out the stories of that year and those naming it
+    let without = all_hits(&built.index, "katrina -2005");
+    assert!(without.total > 0);
+    for hit in &without.hits {
+        let story = by_id[hit.id.as_str()];
+        assert!(
+            story.date.year() != 2005 && !story.title.contains("2005"),
+            "{}",
+            hit.id
+        );
+    }
+    // a year no story is dated in is a word as before, and nothing is said
+    assert!(dated_in(&built.stories, 1850).is_empty());
+    // (a space after it: a last word being typed also matches as a prefix, `1850s`)
+    let old = search(&built.index, "1850 ");
+    assert!(old.total > 0 && old.notices.is_empty(), "{:?}", old.notices);
+    assert_eq!(old.total, count("\"1850\""));
+    // nor are numbers that are not years
+    let number = search(&built.index, "killing 250");
+    assert!(number.total > 0);
+    assert!(number.notices.is_empty(), "{:?}", number.notices);
+    // a year written in Chinese text
+    if let Some(zh) = zh() {
+        let results = all_hits(&zh.index, "奥运 2008");
+        assert_eq!(results.notices.len(), 1, "{:?}", results.notices);
+        let count = |query: &str| search(&zh.index, query).total;
+        let dated = count("奥运 date:2008");
+        let naming = count("奥运 \"2008\"");
+        let both = count("奥运 \"2008\" date:2008");
+        assert!(dated > both && naming > both, "{dated} {naming} {both}");
+        assert_eq!(results.total, dated + naming - both);
+    }
+}
+
 #[test]
 fn sample_archive_searches_in_both_languages() {
     let built = build_index(&sample());

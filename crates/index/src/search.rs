@@ -923,6 +923,8 @@ struct Families {
     apart: Vec<(String, Vec<String>)>,
     /// whether the query has plain words before its last one
     words_before: bool,
+    /// years typed as words that stories are dated in, as typed, with those stories' count
+    years: Vec<(String, u64)>,
 }
 
 impl StoryIndex {
@@ -957,6 +959,7 @@ impl StoryIndex {
             typing: None,
             apart: Vec::new(),
             words_before: false,
+            years: Vec::new(),
         };
 
         let mut did_you_mean = None::<String>;
@@ -1133,6 +1136,19 @@ impl StoryIndex {
                 .unwrap_or_else(|| typed_parts.join(" "));
             parsed.notices.push(format!(
                 "few stories have the word \"{typed}\": searched for \"{shown}\" too"
+            ));
+        }
+        let years = std::mem::take(&mut families.years);
+        for (i, (typed, stories)) in years.iter().enumerate() {
+            if years[..i].iter().any(|(t, _)| t == typed) {
+                continue;
+            }
+            let stories = match stories {
+                1 => "the story".to_string(),
+                n => format!("the {} stories", thousands(*n)),
+            };
+            parsed.notices.push(format!(
+                "\"{typed}\" is read as a year too: {stories} dated {typed} match it"
             ));
         }
         // the beginnings of the words that continue the word being typed are marked too
@@ -1406,9 +1422,22 @@ impl StoryIndex {
                         options.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 0.5))));
                     }
                 }
+                // a year is a date too: the stories of that year match it, whether or not their
+                // text names it (`hurricane 2005` finds Katrina)
+                let mut dated = 0;
+                if let Some((query, stories)) = named_year(text).and_then(|y| self.year_query(y)) {
+                    options.push((Occur::Should, query));
+                    families.years.push((text.clone(), stories));
+                    dated = stories;
+                }
                 // a word no story has (and, being typed, that no word continues) is read as the
                 // word most likely meant, scored as if typed so
-                if (latin || han) && exact_freq == 0 && !continued && !stems.is_empty() {
+                if (latin || han)
+                    && exact_freq == 0
+                    && dated == 0
+                    && !continued
+                    && !stems.is_empty()
+                {
                     // (a Chinese word is said to be missing, not guessed at: a character
                     // replaced is another word)
                     let meant = if han {
@@ -1440,6 +1469,32 @@ impl StoryIndex {
             }
         }
         (!options.is_empty()).then(|| Box::new(BooleanQuery::new(options)) as Box<dyn Query>)
+    }
+
+    /// The stories dated in `year`, as a clause that scores each of them what a word of that
+    /// many stories scores once in a field of average length (its BM25 idf), with their count;
+    /// `None` when no story is dated so.
+    fn year_query(&self, year: i32) -> Option<(Box<dyn Query>, u64)> {
+        let (first, last) = (Date::new(year, 1, 1)?, Date::new(year, 12, 31)?);
+        // the tables keep stories in day order
+        let days = &self.tables().days[..];
+        let from = days.partition_point(|&d| d < first.days_since_epoch());
+        let to = days.partition_point(|&d| d <= last.days_since_epoch());
+        let stories = (to - from) as u64;
+        if stories == 0 {
+            return None;
+        }
+        let (n, dated) = (days.len() as f32, stories as f32);
+        let idf = (1.0 + (n - dated + 0.5) / (dated + 0.5)).ln();
+        let field = self.fields().date;
+        let range = RangeQuery::new(
+            Bound::Included(Term::from_field_date(field, date_time(first))),
+            Bound::Included(Term::from_field_date(field, date_time(last))),
+        );
+        Some((
+            Box::new(ConstScoreQuery::new(Box::new(range), idf)),
+            stories,
+        ))
     }
 
     /// The query's words as a headline would have them side by side, in the order typed (the
@@ -1836,6 +1891,30 @@ fn min_opt(a: Option<Date>, b: Option<Date>) -> Option<Date> {
 }
 
 /// Title (boost 2), summary and tag-name queries for analysed tokens: a term, or a phrase.
+/// The years a query word is read as: four digits from 1800 to 2199.
+const YEARS: std::ops::RangeInclusive<i32> = 1800..=2199;
+
+/// The year a query word names: four digits within [`YEARS`].
+fn named_year(word: &str) -> Option<i32> {
+    if word.len() != 4 || !word.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    word.parse().ok().filter(|year| YEARS.contains(year))
+}
+
+/// A count with thousands separated by commas.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn text_queries(tokens: &[String], fields: TextFields) -> Vec<(Occur, Box<dyn Query>)> {
     let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for (field, boost) in [
