@@ -1047,6 +1047,91 @@ fn a_year_finds_the_stories_dated_in_it_as_well_as_those_naming_it() {
 }
 
 #[test]
+fn tied_stories_are_listed_newest_first_whatever_the_build() {
+    let Some(built) = wcep() else { return };
+    // the same stories, handed over in the reverse order to one indexing thread: every
+    // document has another address, and tantivy's own order of ties followed addresses
+    let mut reversed = built.stories.clone();
+    reversed.reverse();
+    let dir = tempfile::tempdir().unwrap();
+    let other = StoryIndex::build(
+        &dir.path().join("index"),
+        &reversed,
+        &storyline_index::BuildSettings {
+            threads: 1,
+            ..Default::default()
+        },
+        &|| {},
+    )
+    .unwrap();
+    let queries = [
+        "earthquake",
+        "flood",
+        "election",
+        "protest police",
+        "syria",
+        "oil prices",
+        "hurricane florida",
+        "prime minister resigns",
+        "thomas fi",
+        "wildfire ",
+        "",
+    ];
+    let (mut pages, mut tied) = (0, 0);
+    for query in queries {
+        for sort in [Sort::Relevance, Sort::Newest, Sort::Oldest] {
+            for (offset, limit) in [(0, 20), (7, 5)] {
+                let request = SearchRequest {
+                    query: query.into(),
+                    sort,
+                    offset,
+                    limit,
+                    ..Default::default()
+                };
+                let here = built.index.search(&request).unwrap();
+                let there = other.search(&request).unwrap();
+                assert_eq!(ids(&here), ids(&there), "{query:?} {sort:?} {offset}");
+                assert_eq!(here.total, there.total);
+                pages += 1;
+                // (two words or more: those side by side in a headline come first, so the
+                // scores of a page need not fall)
+                let one_word = query.split_whitespace().count() == 1;
+                for pair in here.hits.windows(2) {
+                    let (a, b) = (&pair[0], &pair[1]);
+                    match sort {
+                        Sort::Relevance if one_word => {
+                            assert!(a.score >= b.score, "{query:?}");
+                            if a.score == b.score {
+                                tied += 1;
+                                assert!(a.date >= b.date, "{query:?}: {} before {}", a.id, b.id);
+                            }
+                        }
+                        Sort::Relevance => {}
+                        Sort::Newest => assert!(a.date >= b.date, "{query:?}"),
+                        Sort::Oldest => assert!(a.date <= b.date, "{query:?}"),
+                    }
+                }
+            }
+        }
+    }
+    // ties are common on one-sentence stories: the check above had work to do
+    assert!(tied >= 20, "{tied} ties in {pages} pages");
+    // newest first is oldest first reversed, to the story
+    let all = |sort| {
+        let request = SearchRequest {
+            query: "tag:\"Thomas Fire\"".into(),
+            sort,
+            limit: 100,
+            ..Default::default()
+        };
+        ids(&built.index.search(&request).unwrap())
+    };
+    let mut oldest = all(Sort::Oldest);
+    oldest.reverse();
+    assert_eq!(all(Sort::Newest), oldest);
+}
+
+#[test]
 fn sample_archive_searches_in_both_languages() {
     let built = build_index(&sample());
     let fire = search(&built.index, "thomas fire ");

@@ -31,6 +31,7 @@ pub mod schema;
 pub mod search;
 pub mod store;
 pub mod tables;
+mod top;
 
 pub use builder::IndexBuilder;
 pub use error::{IndexError, Result};

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 use storyline_story::{Date, Language};
-use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::collector::{Collector, Count, SegmentCollector};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, FuzzyTermQuery, Occur,
     PhraseQuery, Query, RangeQuery, TermQuery,
@@ -16,7 +16,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DateTime, DocAddress, DocSet, Order, Searcher, SegmentReader, Term};
+use tantivy::{DateTime, DocAddress, DocSet, Searcher, SegmentReader, Term};
 
 use crate::analyzer;
 use crate::error::Result;
@@ -24,6 +24,7 @@ use crate::query::{Clause, ParsedQuery, parse};
 use crate::schema::{TextFields, date_time, day_of};
 use crate::store::{NO_ORDINAL, StoryIndex};
 use crate::tables::TagEntry;
+use crate::top::{By, TopStories};
 
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -1241,27 +1242,19 @@ impl StoryIndex {
         if limit == 0 {
             return Ok((Vec::new(), searcher.search(query, &Count)?));
         }
-        let top = TopDocs::with_limit(limit).and_offset(offset);
-        Ok(match sort {
-            Sort::Relevance => searcher.search(query, &(top.order_by_score(), Count))?,
-            Sort::Newest | Sort::Oldest => {
-                let order = if sort == Sort::Newest {
-                    Order::Desc
-                } else {
-                    Order::Asc
-                };
-                let (docs, count) = searcher.search(
-                    query,
-                    &(top.order_by_fast_field::<DateTime>("date", order), Count),
-                )?;
-                (
-                    docs.into_iter()
-                        .map(|(_, address)| (0.0, address))
-                        .collect(),
-                    count,
-                )
-            }
-        })
+        let by = match sort {
+            Sort::Relevance => By::Relevance,
+            Sort::Newest => By::Newest,
+            Sort::Oldest => By::Oldest,
+        };
+        let top = TopStories {
+            index: self,
+            by,
+            wanted: offset + limit,
+        };
+        let (mut docs, count) = searcher.search(query, &(top, Count))?;
+        docs.drain(..offset.min(docs.len()));
+        Ok((docs, count))
     }
 
     fn filters(&self, parsed: &ParsedQuery, language: Option<Language>) -> Vec<Box<dyn Query>> {

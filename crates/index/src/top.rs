@@ -1,0 +1,221 @@
+//! The best documents of a search in an order that is the stories', not the build's: by
+//! relevance or date, and among equals the newest story first (of one day, by id, the scorer
+//! tables' order, reversed). tantivy's own top-k breaks ties by document address, which depends on
+//! how a build's threads split the archive: two builds of the same stories, or one index
+//! before and after a merge, listed tied stories differently, and on the Current Events
+//! Portal, whose one-sentence stories often score alike, most first pages hold ties.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::query::Weight;
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+
+use crate::store::{NO_ORDINAL, StoryIndex};
+
+/// What orders the documents before their place in the tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum By {
+    /// Relevance, then newest first.
+    Relevance,
+    /// Newest first.
+    Newest,
+    /// Oldest first.
+    Oldest,
+}
+
+/// A document's rank: its score (0 unless by relevance), then `place`, higher first.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ranked {
+    score: Score,
+    place: u64,
+    doc: DocId,
+}
+
+impl Ranked {
+    fn cmp_rank(&self, other: &Ranked) -> Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then(self.place.cmp(&other.place))
+            // a document the tables do not hold: the lower address first, as tantivy does
+            .then(other.doc.cmp(&self.doc))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Ranked) -> bool {
+        self.cmp_rank(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Ranked) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Ranked) -> Ordering {
+        self.cmp_rank(other)
+    }
+}
+
+/// The first `offset + limit` documents by `by` (the page cut from them by the caller), with
+/// their scores (0 unless by relevance).
+pub(crate) struct TopStories<'a> {
+    pub(crate) index: &'a StoryIndex,
+    pub(crate) by: By,
+    pub(crate) wanted: usize,
+}
+
+/// A segment's best documents so far.
+pub(crate) struct TopSegment {
+    by: By,
+    ordinals: Arc<[u32]>,
+    wanted: usize,
+    segment: SegmentOrdinal,
+    heap: BinaryHeap<Reverse<Ranked>>,
+}
+
+impl TopSegment {
+    /// Where a document ranks among those of equal score: the tables' ordinals follow the
+    /// day, then the id, so newest first is the highest ordinal first (of one day, the last
+    /// id first: newest first is oldest first reversed); a document the tables do not hold
+    /// last.
+    fn place(&self, doc: DocId) -> u64 {
+        match self.ordinals.get(doc as usize).copied() {
+            None | Some(NO_ORDINAL) => 0,
+            Some(ord) => match self.by {
+                By::Relevance | By::Newest => u64::from(ord) + 1,
+                By::Oldest => u64::from(NO_ORDINAL - ord),
+            },
+        }
+    }
+
+    /// Offers a document; the score below which no later document can enter (just below the
+    /// last kept one's, so that a tie is still offered).
+    fn offer(&mut self, doc: DocId, score: Score) -> Score {
+        if self.heap.len() < self.wanted {
+            let place = self.place(doc);
+            self.heap.push(Reverse(Ranked { score, place, doc }));
+        } else if let Some(last) = self.heap.peek()
+            // (most documents score below the last kept: their place is not read)
+            && score >= last.0.score
+        {
+            let ranked = Ranked {
+                score,
+                place: self.place(doc),
+                doc,
+            };
+            if let Some(mut last) = self.heap.peek_mut()
+                && ranked > last.0
+            {
+                *last = Reverse(ranked);
+            }
+        }
+        self.threshold()
+    }
+
+    fn threshold(&self) -> Score {
+        match self.heap.peek() {
+            Some(last) if self.heap.len() >= self.wanted => last.0.score.next_down(),
+            _ => Score::MIN,
+        }
+    }
+}
+
+impl SegmentCollector for TopSegment {
+    type Fruit = Vec<(Ranked, DocAddress)>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let score = if self.by == By::Relevance { score } else { 0.0 };
+        self.offer(doc, score);
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        let segment = self.segment;
+        self.heap
+            .into_iter()
+            .map(|Reverse(ranked)| (ranked, DocAddress::new(segment, ranked.doc)))
+            .collect()
+    }
+}
+
+impl Collector for TopStories<'_> {
+    type Fruit = Vec<(Score, DocAddress)>;
+    type Child = TopSegment;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<TopSegment> {
+        let ordinals = self
+            .index
+            .ordinals(reader)
+            .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
+        Ok(TopSegment {
+            by: self.by,
+            ordinals,
+            wanted: self.wanted,
+            segment,
+            heap: BinaryHeap::with_capacity(self.wanted.min(4_096)),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.by == By::Relevance
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<(Ranked, DocAddress)>>) -> tantivy::Result<Self::Fruit> {
+        let mut all: Vec<(Ranked, DocAddress)> = fruits.into_iter().flatten().collect();
+        // best first; two documents the tables do not hold: by address
+        all.sort_unstable_by(|a, b| {
+            b.0.score
+                .total_cmp(&a.0.score)
+                .then(b.0.place.cmp(&a.0.place))
+                .then(a.1.cmp(&b.1))
+        });
+        all.truncate(self.wanted);
+        Ok(all
+            .into_iter()
+            .map(|(r, address)| (r.score, address))
+            .collect())
+    }
+
+    /// By relevance, Block-WAND still skips what cannot enter: it is told the score of the
+    /// last document kept, less one step, so a document tied with it is still offered.
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        segment: u32,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Vec<(Ranked, DocAddress)>> {
+        let mut top = self.for_segment(segment, reader)?;
+        if self.wanted == 0 {
+            return Ok(Vec::new());
+        }
+        let alive = reader.alive_bitset();
+        if self.by == By::Relevance {
+            weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
+                if alive.is_some_and(|a| a.is_deleted(doc)) {
+                    return top.threshold();
+                }
+                top.offer(doc, score)
+            })?;
+        } else {
+            weight.for_each_no_score(reader, &mut |docs| {
+                for &doc in docs {
+                    if alive.is_none_or(|a| a.is_alive(doc)) {
+                        top.offer(doc, 0.0);
+                    }
+                }
+            })?;
+        }
+        Ok(top.harvest())
+    }
+}
