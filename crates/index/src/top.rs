@@ -79,6 +79,8 @@ pub(crate) struct TopSegment {
     wanted: usize,
     segment: SegmentOrdinal,
     heap: BinaryHeap<Reverse<Ranked>>,
+    /// [`TopSegment::threshold`]: `Score::MIN` until `wanted` documents are kept
+    floor: Score,
 }
 
 impl TopSegment {
@@ -96,35 +98,39 @@ impl TopSegment {
         }
     }
 
-    /// Offers a document; the score below which no later document can enter (just below the
-    /// last kept one's, so that a tie is still offered).
-    fn offer(&mut self, doc: DocId, score: Score) -> Score {
-        if self.heap.len() < self.wanted {
-            let place = self.place(doc);
-            self.heap.push(Reverse(Ranked { score, place, doc }));
-        } else if let Some(last) = self.heap.peek()
-            // (most documents score below the last kept: their place is not read)
-            && score >= last.0.score
-        {
-            let ranked = Ranked {
-                score,
-                place: self.place(doc),
-                doc,
-            };
-            if let Some(mut last) = self.heap.peek_mut()
-                && ranked > last.0
-            {
-                *last = Reverse(ranked);
-            }
+    /// Offers a document.
+    #[inline]
+    fn offer(&mut self, doc: DocId, score: Score) {
+        // most documents score below the last kept: they are turned away before their place
+        // is read
+        if score <= self.floor {
+            return;
         }
-        self.threshold()
+        let ranked = Ranked {
+            score,
+            place: self.place(doc),
+            doc,
+        };
+        if self.heap.len() < self.wanted {
+            self.heap.push(Reverse(ranked));
+        } else if let Some(mut last) = self.heap.peek_mut()
+            && ranked > last.0
+        {
+            *last = Reverse(ranked);
+        } else {
+            return;
+        }
+        if self.heap.len() >= self.wanted
+            && let Some(last) = self.heap.peek()
+        {
+            self.floor = last.0.score.next_down();
+        }
     }
 
+    /// The score a later document must beat to be offered: the last kept one's less one
+    /// step, so that a document tied with it is still offered.
     fn threshold(&self) -> Score {
-        match self.heap.peek() {
-            Some(last) if self.heap.len() >= self.wanted => last.0.score.next_down(),
-            _ => Score::MIN,
-        }
+        self.floor
     }
 }
 
@@ -164,6 +170,7 @@ impl Collector for TopStories<'_> {
             wanted: self.wanted,
             segment,
             heap: BinaryHeap::with_capacity(self.wanted.min(4_096)),
+            floor: Score::MIN,
         })
     }
 
@@ -205,7 +212,8 @@ impl Collector for TopStories<'_> {
                 if alive.is_some_and(|a| a.is_deleted(doc)) {
                     return top.threshold();
                 }
-                top.offer(doc, score)
+                top.offer(doc, score);
+                top.threshold()
             })?;
         } else {
             weight.for_each_no_score(reader, &mut |docs| {
