@@ -958,7 +958,7 @@ fn all_hits(index: &StoryIndex, query: &str) -> storyline_index::SearchResults {
 }
 
 #[test]
-fn a_year_finds_the_stories_dated_in_it_as_well_as_those_naming_it() {
+fn a_year_or_a_month_finds_the_stories_dated_in_it_as_well_as_those_naming_it() {
     let Some(built) = wcep() else { return };
     let dated = dated_in(&built.stories, 2005);
     assert!(dated.len() > 1_000);
@@ -1033,6 +1033,66 @@ fn a_year_finds_the_stories_dated_in_it_as_well_as_those_naming_it() {
     let number = search(&built.index, "killing 250");
     assert!(number.total > 0);
     assert!(number.notices.is_empty(), "{:?}", number.notices);
+    // a month beside a year is a date too: the Thomas Fire stories of December 2017 do not
+    // write "December"
+    let december = dated_in(&built.stories, 2017)
+        .into_iter()
+        .filter(|s| s.date.month() == 12)
+        .count();
+    let fires = all_hits(&built.index, "fire december 2017 ");
+    assert_eq!(
+        fires.notices,
+        [format!(
+            "\"december 2017\" is read as a month too: the {december} stories dated December \
+             2017 match it"
+        )]
+    );
+    let thomas: Vec<&Story> = built
+        .stories
+        .iter()
+        .filter(|s| s.date.year() == 2017 && s.date.month() == 12)
+        .filter(|s| s.title.contains("Thomas Fire"))
+        .collect();
+    assert!(thomas.len() >= 3, "{}", thomas.len());
+    let found = ids(&fires);
+    for story in &thomas {
+        assert!(found.contains(&story.id), "{} not found", story.id);
+    }
+    for hit in &fires.hits {
+        let story = by_id[hit.id.as_str()];
+        let says = |word: &str| {
+            story.title.to_lowercase().contains(word)
+                || story.summary.to_lowercase().contains(word)
+                || story
+                    .contexts
+                    .iter()
+                    .any(|c| c.to_lowercase().contains(word))
+        };
+        assert!(
+            (story.date.year() == 2017 || says("2017"))
+                && ((story.date.year() == 2017 && story.date.month() == 12) || says("december")),
+            "{}",
+            hit.id
+        );
+    }
+    // either side of the year
+    assert_eq!(
+        search(&built.index, "2017 december fire ").total,
+        fires.total
+    );
+    // abbreviated (then the word searched is "dec", not "december")
+    let dec = all_hits(&built.index, "fire 2017 dec ");
+    assert_eq!(
+        dec.notices,
+        [format!(
+            "\"2017 dec\" is read as a month too: the {december} stories dated December 2017 \
+             match it"
+        )]
+    );
+    let found = ids(&dec);
+    assert!(thomas.iter().all(|story| found.contains(&story.id)));
+    // a month away from a year is a word
+    assert!(search(&built.index, "fire december ").notices.is_empty());
     // a year written in Chinese text
     if let Some(zh) = zh() {
         let results = all_hits(&zh.index, "奥运 2008");

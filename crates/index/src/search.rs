@@ -924,8 +924,12 @@ struct Families {
     apart: Vec<(String, Vec<String>)>,
     /// whether the query has plain words before its last one
     words_before: bool,
-    /// years typed as words that stories are dated in, as typed, with those stories' count
-    years: Vec<(String, u64)>,
+    /// years and months typed as words that stories are dated in: as typed, the period's
+    /// kind and name, and those stories' count
+    dated: Vec<(String, &'static str, String, u64)>,
+    /// months named beside a year (`december 2017`): the month's word lower-cased, the year
+    /// and the month, and the two words as typed
+    months: Vec<(String, i32, u32, String)>,
 }
 
 impl StoryIndex {
@@ -960,7 +964,8 @@ impl StoryIndex {
             typing: None,
             apart: Vec::new(),
             words_before: false,
-            years: Vec::new(),
+            dated: Vec::new(),
+            months: Vec::new(),
         };
 
         let mut did_you_mean = None::<String>;
@@ -996,6 +1001,7 @@ impl StoryIndex {
             .iter()
             .filter_map(|c| self.clause_query(&searcher, &mut families, c, false))
             .collect();
+        families.months = months_of_years(&parsed.clauses);
         let last = parsed.clauses.len().saturating_sub(1);
         families.words_before = parsed.clauses[..last]
             .iter()
@@ -1139,9 +1145,9 @@ impl StoryIndex {
                 "few stories have the word \"{typed}\": searched for \"{shown}\" too"
             ));
         }
-        let years = std::mem::take(&mut families.years);
-        for (i, (typed, stories)) in years.iter().enumerate() {
-            if years[..i].iter().any(|(t, _)| t == typed) {
+        let dated = std::mem::take(&mut families.dated);
+        for (i, (typed, kind, period, stories)) in dated.iter().enumerate() {
+            if dated[..i].iter().any(|(t, ..)| t == typed) {
                 continue;
             }
             let stories = match stories {
@@ -1149,7 +1155,7 @@ impl StoryIndex {
                 n => format!("the {} stories", thousands(*n)),
             };
             parsed.notices.push(format!(
-                "\"{typed}\" is read as a year too: {stories} dated {typed} match it"
+                "\"{typed}\" is read as a {kind} too: {stories} dated {period} match it"
             ));
         }
         // the beginnings of the words that continue the word being typed are marked too
@@ -1417,10 +1423,31 @@ impl StoryIndex {
                 }
                 // a year is a date too: the stories of that year match it, whether or not their
                 // text names it (`hurricane 2005` finds Katrina)
+                // (a month beside a year is a date too: `fire december 2017` finds the Thomas
+                // Fire stories of that month, which do not write "December")
                 let mut dated = 0;
-                if let Some((query, stories)) = named_year(text).and_then(|y| self.year_query(y)) {
+                let month = families
+                    .months
+                    .iter()
+                    .find(|(word, ..)| *word == lower)
+                    .cloned();
+                if let Some(year) = named_year(text)
+                    && let Some((query, stories)) = self.dated_query(year, None)
+                {
                     options.push((Occur::Should, query));
-                    families.years.push((text.clone(), stories));
+                    // a year named with its month is said once, with the month
+                    if !families.months.iter().any(|&(_, y, ..)| y == year) {
+                        families
+                            .dated
+                            .push((text.clone(), "year", year.to_string(), stories));
+                    }
+                    dated = stories;
+                } else if let Some((_, year, month, typed)) = month
+                    && let Some((query, stories)) = self.dated_query(year, Some(month))
+                {
+                    options.push((Occur::Should, query));
+                    let period = format!("{} {year}", MONTHS[month as usize - 1].0);
+                    families.dated.push((typed, "month", period, stories));
                     dated = stories;
                 }
                 // a word no story has (and, being typed, that no word continues) is read as the
@@ -1464,11 +1491,19 @@ impl StoryIndex {
         (!options.is_empty()).then(|| Box::new(BooleanQuery::new(options)) as Box<dyn Query>)
     }
 
-    /// The stories dated in `year`, as a clause that scores each of them what a word of that
-    /// many stories scores once in a field of average length (its BM25 idf), with their count;
-    /// `None` when no story is dated so.
-    fn year_query(&self, year: i32) -> Option<(Box<dyn Query>, u64)> {
-        let (first, last) = (Date::new(year, 1, 1)?, Date::new(year, 12, 31)?);
+    /// The stories dated in `year` (in its `month` when given), as a clause that scores each
+    /// of them what a word of that many stories scores once in a field of average length (its
+    /// BM25 idf), with their count; `None` when no story is dated so.
+    fn dated_query(&self, year: i32, month: Option<u32>) -> Option<(Box<dyn Query>, u64)> {
+        let (first, last) = match month {
+            None => (Date::new(year, 1, 1)?, Date::new(year, 12, 31)?),
+            Some(month) => (
+                Date::new(year, month, 1)?,
+                (28..=31)
+                    .rev()
+                    .find_map(|day| Date::new(year, month, day))?,
+            ),
+        };
         // the tables keep stories in day order
         let days = &self.tables().days[..];
         let from = days.partition_point(|&d| d < first.days_since_epoch());
@@ -1895,6 +1930,54 @@ fn named_year(word: &str) -> Option<i32> {
     word.parse().ok().filter(|year| YEARS.contains(year))
 }
 
+/// English month names with their abbreviations, January first.
+const MONTHS: [(&str, &[&str]); 12] = [
+    ("January", &["january", "jan"]),
+    ("February", &["february", "feb"]),
+    ("March", &["march", "mar"]),
+    ("April", &["april", "apr"]),
+    ("May", &["may"]),
+    ("June", &["june", "jun"]),
+    ("July", &["july", "jul"]),
+    ("August", &["august", "aug"]),
+    ("September", &["september", "sep", "sept"]),
+    ("October", &["october", "oct"]),
+    ("November", &["november", "nov"]),
+    ("December", &["december", "dec"]),
+];
+
+/// The month (1 to 12) an English word names, in any case, with a full stop after an
+/// abbreviation allowed.
+fn named_month(word: &str) -> Option<u32> {
+    let lower = word.to_lowercase();
+    let lower = lower.strip_suffix('.').unwrap_or(&lower);
+    MONTHS
+        .iter()
+        .position(|(_, names)| names.contains(&lower))
+        .map(|i| i as u32 + 1)
+}
+
+/// The months named beside a year among a query's words, either side (`december 2017`,
+/// `2017 dec`): the month's word lower-cased, the year and the month, and the two words as
+/// typed.
+fn months_of_years(clauses: &[Clause]) -> Vec<(String, i32, u32, String)> {
+    let mut months = Vec::new();
+    for pair in clauses.windows(2) {
+        let [Clause::Word(a), Clause::Word(b)] = pair else {
+            continue;
+        };
+        let found = match (named_month(a), named_year(b), named_year(a), named_month(b)) {
+            (Some(month), Some(year), ..) => Some((a, year, month)),
+            (_, _, Some(year), Some(month)) => Some((b, year, month)),
+            _ => None,
+        };
+        if let Some((word, year, month)) = found {
+            months.push((word.to_lowercase(), year, month, format!("{a} {b}")));
+        }
+    }
+    months
+}
+
 /// A count with thousands separated by commas.
 fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -2236,6 +2319,41 @@ mod tests {
         }
         // a doubled letter swapped with itself is the word again: left out
         assert!(one_edit_away("aa").iter().all(|w| w != "aa"));
+    }
+
+    #[test]
+    fn years_and_months_beside_them_are_read_from_words() {
+        assert_eq!(super::named_year("2017"), Some(2017));
+        for word in ["217", "20170", "1799", "2200", "2o17", "２０１７"] {
+            assert_eq!(super::named_year(word), None, "{word}");
+        }
+        assert_eq!(super::named_month("December"), Some(12));
+        assert_eq!(super::named_month("sept."), Some(9));
+        assert_eq!(super::named_month("MAY"), Some(5));
+        assert_eq!(super::named_month("decembre"), None);
+        let words = |text: &str| -> Vec<Clause> {
+            text.split_whitespace()
+                .map(|w| Clause::Word(w.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            super::months_of_years(&words("fire Dec 2017")),
+            [("dec".to_string(), 2017, 12, "Dec 2017".to_string())]
+        );
+        assert_eq!(
+            super::months_of_years(&words("2004 december tsunami")),
+            [(
+                "december".to_string(),
+                2004,
+                12,
+                "2004 december".to_string()
+            )]
+        );
+        // not side by side, or not a year
+        assert!(super::months_of_years(&words("december fire 2017")).is_empty());
+        assert!(super::months_of_years(&words("march 10")).is_empty());
+        let phrase = [Clause::Phrase("march".into()), Clause::Word("2011".into())];
+        assert!(super::months_of_years(&phrase).is_empty());
     }
 
     #[test]
