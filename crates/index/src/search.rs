@@ -924,12 +924,34 @@ struct Families {
     apart: Vec<(String, Vec<String>)>,
     /// whether the query has plain words before its last one
     words_before: bool,
-    /// years and months typed as words that stories are dated in: as typed, the period's
-    /// kind and name, and those stories' count
-    dated: Vec<(String, &'static str, String, u64)>,
-    /// months named beside a year (`december 2017`): the month's word lower-cased, the year
-    /// and the month, and the two words as typed
-    months: Vec<(String, i32, u32, String)>,
+    /// years and months typed as words that stories are dated in, in query order
+    dated: Vec<Dated>,
+    /// months named beside a year (`december 2017`)
+    months: Vec<MonthOfYear>,
+}
+
+/// A year or month typed as words that stories are dated in, for the notice that says so.
+struct Dated {
+    /// the words as typed
+    typed: String,
+    /// "year" or "month"
+    kind: &'static str,
+    /// the period as the notice names it ("2005", "December 2017")
+    period: String,
+    /// the stories dated in it
+    stories: u64,
+}
+
+/// A month named beside a year among a query's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct MonthOfYear {
+    /// the month's word, lower-cased
+    word: String,
+    year: i32,
+    /// 1 to 12
+    month: u32,
+    /// the two words as typed
+    typed: String,
 }
 
 impl StoryIndex {
@@ -1146,16 +1168,17 @@ impl StoryIndex {
             ));
         }
         let dated = std::mem::take(&mut families.dated);
-        for (i, (typed, kind, period, stories)) in dated.iter().enumerate() {
-            if dated[..i].iter().any(|(t, ..)| t == typed) {
+        for (i, date) in dated.iter().enumerate() {
+            if dated[..i].iter().any(|d| d.typed == date.typed) {
                 continue;
             }
-            let stories = match stories {
+            let stories = match date.stories {
                 1 => "the story".to_string(),
-                n => format!("the {} stories", thousands(*n)),
+                n => format!("the {} stories", thousands(n)),
             };
             parsed.notices.push(format!(
-                "\"{typed}\" is read as a {kind} too: {stories} dated {period} match it"
+                "\"{}\" is read as a {} too: {stories} dated {} match it",
+                date.typed, date.kind, date.period
             ));
         }
         // the beginnings of the words that continue the word being typed are marked too
@@ -1426,28 +1449,31 @@ impl StoryIndex {
                 // (a month beside a year is a date too: `fire december 2017` finds the Thomas
                 // Fire stories of that month, which do not write "December")
                 let mut dated = 0;
-                let month = families
-                    .months
-                    .iter()
-                    .find(|(word, ..)| *word == lower)
-                    .cloned();
+                let month = families.months.iter().find(|m| m.word == lower).cloned();
                 if let Some(year) = named_year(text)
                     && let Some((query, stories)) = self.dated_query(year, None)
                 {
                     options.push((Occur::Should, query));
                     // a year named with its month is said once, with the month
-                    if !families.months.iter().any(|&(_, y, ..)| y == year) {
-                        families
-                            .dated
-                            .push((text.clone(), "year", year.to_string(), stories));
+                    if !families.months.iter().any(|m| m.year == year) {
+                        families.dated.push(Dated {
+                            typed: text.clone(),
+                            kind: "year",
+                            period: year.to_string(),
+                            stories,
+                        });
                     }
                     dated = stories;
-                } else if let Some((_, year, month, typed)) = month
-                    && let Some((query, stories)) = self.dated_query(year, Some(month))
+                } else if let Some(month) = month
+                    && let Some((query, stories)) = self.dated_query(month.year, Some(month.month))
                 {
                     options.push((Occur::Should, query));
-                    let period = format!("{} {year}", MONTHS[month as usize - 1].0);
-                    families.dated.push((typed, "month", period, stories));
+                    families.dated.push(Dated {
+                        period: format!("{} {}", MONTHS[month.month as usize - 1].0, month.year),
+                        typed: month.typed,
+                        kind: "month",
+                        stories,
+                    });
                     dated = stories;
                 }
                 // a word no story has (and, being typed, that no word continues) is read as the
@@ -1918,7 +1944,6 @@ fn min_opt(a: Option<Date>, b: Option<Date>) -> Option<Date> {
     }
 }
 
-/// Title (boost 2), summary and tag-name queries for analysed tokens: a term, or a phrase.
 /// The years a query word is read as: four digits from 1800 to 2199.
 const YEARS: std::ops::RangeInclusive<i32> = 1800..=2199;
 
@@ -1958,9 +1983,8 @@ fn named_month(word: &str) -> Option<u32> {
 }
 
 /// The months named beside a year among a query's words, either side (`december 2017`,
-/// `2017 dec`): the month's word lower-cased, the year and the month, and the two words as
-/// typed.
-fn months_of_years(clauses: &[Clause]) -> Vec<(String, i32, u32, String)> {
+/// `2017 dec`).
+fn months_of_years(clauses: &[Clause]) -> Vec<MonthOfYear> {
     let mut months = Vec::new();
     for pair in clauses.windows(2) {
         let [Clause::Word(a), Clause::Word(b)] = pair else {
@@ -1972,7 +1996,12 @@ fn months_of_years(clauses: &[Clause]) -> Vec<(String, i32, u32, String)> {
             _ => None,
         };
         if let Some((word, year, month)) = found {
-            months.push((word.to_lowercase(), year, month, format!("{a} {b}")));
+            months.push(MonthOfYear {
+                word: word.to_lowercase(),
+                year,
+                month,
+                typed: format!("{a} {b}"),
+            });
         }
     }
     months
@@ -1991,6 +2020,7 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// Title (boost 2), summary and tag-name queries for analysed tokens: a term, or a phrase.
 fn text_queries(tokens: &[String], fields: TextFields) -> Vec<(Occur, Box<dyn Query>)> {
     let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for (field, boost) in [
@@ -2336,18 +2366,19 @@ mod tests {
                 .map(|w| Clause::Word(w.to_string()))
                 .collect()
         };
+        let month = |word: &str, year, month, typed: &str| super::MonthOfYear {
+            word: word.into(),
+            year,
+            month,
+            typed: typed.into(),
+        };
         assert_eq!(
             super::months_of_years(&words("fire Dec 2017")),
-            [("dec".to_string(), 2017, 12, "Dec 2017".to_string())]
+            [month("dec", 2017, 12, "Dec 2017")]
         );
         assert_eq!(
             super::months_of_years(&words("2004 december tsunami")),
-            [(
-                "december".to_string(),
-                2004,
-                12,
-                "2004 december".to_string()
-            )]
+            [month("december", 2004, 12, "2004 december")]
         );
         // not side by side, or not a year
         assert!(super::months_of_years(&words("december fire 2017")).is_empty());
