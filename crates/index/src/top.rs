@@ -1,16 +1,18 @@
 //! The best documents of a search in an order that is the stories', not the build's: by
 //! relevance or date, and among equals the newest story first (of one day, by id, the scorer
-//! tables' order, reversed). tantivy's own top-k breaks ties by document address, which depends on
-//! how a build's threads split the archive: two builds of the same stories, or one index
-//! before and after a merge, listed tied stories differently, and on the Current Events
+//! tables' order, reversed). tantivy's own top-k breaks ties by document address, which
+//! depends on how a build's threads split the archive: two builds of the same stories, or one
+//! index before and after a merge, listed tied stories differently, and on the Current Events
 //! Portal, whose one-sentence stories often score alike, most first pages hold ties.
+//!
+//! Searches count their matches beside it, so every match is offered (no Block-WAND); a
+//! document scoring below the last kept one is turned away on one comparison.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::query::Weight;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::store::{NO_ORDINAL, StoryIndex};
@@ -79,7 +81,8 @@ pub(crate) struct TopSegment {
     wanted: usize,
     segment: SegmentOrdinal,
     heap: BinaryHeap<Reverse<Ranked>>,
-    /// [`TopSegment::threshold`]: `Score::MIN` until `wanted` documents are kept
+    /// the score a document must beat to be looked at: the last kept one's less one step (a
+    /// tie is looked at), `Score::MIN` until `wanted` documents are kept
     floor: Score,
 }
 
@@ -125,12 +128,6 @@ impl TopSegment {
         {
             self.floor = last.0.score.next_down();
         }
-    }
-
-    /// The score a later document must beat to be offered: the last kept one's less one
-    /// step, so that a document tied with it is still offered.
-    fn threshold(&self) -> Score {
-        self.floor
     }
 }
 
@@ -192,38 +189,5 @@ impl Collector for TopStories<'_> {
             .into_iter()
             .map(|(r, address)| (r.score, address))
             .collect())
-    }
-
-    /// By relevance, Block-WAND still skips what cannot enter: it is told the score of the
-    /// last document kept, less one step, so a document tied with it is still offered.
-    fn collect_segment(
-        &self,
-        weight: &dyn Weight,
-        segment: u32,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<Vec<(Ranked, DocAddress)>> {
-        let mut top = self.for_segment(segment, reader)?;
-        if self.wanted == 0 {
-            return Ok(Vec::new());
-        }
-        let alive = reader.alive_bitset();
-        if self.by == By::Relevance {
-            weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
-                if alive.is_some_and(|a| a.is_deleted(doc)) {
-                    return top.threshold();
-                }
-                top.offer(doc, score);
-                top.threshold()
-            })?;
-        } else {
-            weight.for_each_no_score(reader, &mut |docs| {
-                for &doc in docs {
-                    if alive.is_none_or(|a| a.is_alive(doc)) {
-                        top.offer(doc, 0.0);
-                    }
-                }
-            })?;
-        }
-        Ok(top.harvest())
     }
 }
