@@ -1103,6 +1103,26 @@ fn a_year_or_a_month_finds_the_stories_dated_in_it_as_well_as_those_naming_it() 
         let both = count("奥运 \"2008\" date:2008");
         assert!(dated > both && naming > both, "{dated} {naming} {both}");
         assert_eq!(results.total, dated + naming - both);
+        // a month written the Chinese way: 2008年5月
+        let may: Vec<&Story> = zh
+            .stories
+            .iter()
+            .filter(|s| s.date.year() == 2008 && s.date.month() == 5)
+            .collect();
+        let quakes = all_hits(&zh.index, "2008年5月 地震");
+        assert_eq!(
+            quakes.notices,
+            [format!(
+                "\"2008年5月\" is read as a month too: the {} stories dated 2008年5月 match it",
+                may.len()
+            )]
+        );
+        let found = ids(&quakes);
+        let of_may: Vec<&&Story> = may.iter().filter(|s| s.title.contains("地震")).collect();
+        assert!(of_may.len() >= 5, "{}", of_may.len());
+        for story in of_may {
+            assert!(found.contains(&story.id), "{} not found", story.id);
+        }
     }
 }
 

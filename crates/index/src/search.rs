@@ -967,7 +967,7 @@ impl StoryIndex {
             .into_iter()
             .flat_map(|clause| match clause {
                 Clause::Word(text) if text.chars().any(storyline_story::tag::is_han) => {
-                    analyzer::query_words(&text)
+                    chinese_dates(analyzer::query_words(&text))
                         .into_iter()
                         .map(Clause::Word)
                         .collect()
@@ -1391,7 +1391,8 @@ impl StoryIndex {
                 }
             }
             Clause::Word(text) => {
-                // a run of Chinese is several words: each must match
+                // a run of Chinese is several words: each must match (a month beside a year,
+                // `12月`, is its words or its date)
                 let words = analyzer::query_words(text);
                 if words.len() > 1 {
                     let all: Vec<(Occur, Box<dyn Query>)> = words
@@ -1401,8 +1402,15 @@ impl StoryIndex {
                         })
                         .map(|q| (Occur::Must, q))
                         .collect();
-                    return (!all.is_empty())
-                        .then(|| Box::new(BooleanQuery::new(all)) as Box<dyn Query>);
+                    let mut either: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                    if !all.is_empty() {
+                        either.push((Occur::Should, Box::new(BooleanQuery::new(all))));
+                    }
+                    match self.month_clause(families, &text.to_lowercase()) {
+                        Some((month, _)) => either.push((Occur::Should, month)),
+                        None => return either.pop().map(|(_, q)| q),
+                    }
+                    return Some(Box::new(BooleanQuery::new(either)));
                 }
                 let mut exact_freq = 0u64;
                 let mut stems = Vec::new();
@@ -1449,7 +1457,6 @@ impl StoryIndex {
                 // (a month beside a year is a date too: `fire december 2017` finds the Thomas
                 // Fire stories of that month, which do not write "December")
                 let mut dated = 0;
-                let month = families.months.iter().find(|m| m.word == lower).cloned();
                 if let Some(year) = named_year(text)
                     && let Some((query, stories)) = self.dated_query(year, None)
                 {
@@ -1464,16 +1471,8 @@ impl StoryIndex {
                         });
                     }
                     dated = stories;
-                } else if let Some(month) = month
-                    && let Some((query, stories)) = self.dated_query(month.year, Some(month.month))
-                {
+                } else if let Some((query, stories)) = self.month_clause(families, &lower) {
                     options.push((Occur::Should, query));
-                    families.dated.push(Dated {
-                        period: format!("{} {}", MONTHS[month.month as usize - 1].0, month.year),
-                        typed: month.typed,
-                        kind: "month",
-                        stories,
-                    });
                     dated = stories;
                 }
                 // a word no story has (and, being typed, that no word continues) is read as the
@@ -1515,6 +1514,25 @@ impl StoryIndex {
             }
         }
         (!options.is_empty()).then(|| Box::new(BooleanQuery::new(options)) as Box<dyn Query>)
+    }
+
+    /// The date clause of a month word named beside a year ([`months_of_years`]; `word`
+    /// lower-cased), with its stories' count, and the notice that says so; `None` for another
+    /// word, or a month no story is dated in.
+    fn month_clause(&self, families: &mut Families, word: &str) -> Option<(Box<dyn Query>, u64)> {
+        let month = families.months.iter().find(|m| m.word == word)?;
+        let (query, stories) = self.dated_query(month.year, Some(month.month))?;
+        let period = match month.word.ends_with('月') {
+            true => format!("{}年{}", month.year, month.word),
+            false => format!("{} {}", MONTHS[month.month as usize - 1].0, month.year),
+        };
+        families.dated.push(Dated {
+            typed: month.typed.clone(),
+            kind: "month",
+            period,
+            stories,
+        });
+        Some((query, stories))
     }
 
     /// The stories dated in `year` (in its `month` when given), as a clause that scores each
@@ -1971,15 +1989,42 @@ const MONTHS: [(&str, &[&str]); 12] = [
     ("December", &["december", "dec"]),
 ];
 
-/// The month (1 to 12) an English word names, in any case, with a full stop after an
-/// abbreviation allowed.
+/// The month (1 to 12) a word names: English, in any case, with a full stop after an
+/// abbreviation allowed; or Chinese, a number and 月 (`12月`).
 fn named_month(word: &str) -> Option<u32> {
+    if let Some(number) = word.strip_suffix('月') {
+        return number.parse().ok().filter(|m| (1..=12).contains(m));
+    }
     let lower = word.to_lowercase();
     let lower = lower.strip_suffix('.').unwrap_or(&lower);
     MONTHS
         .iter()
         .position(|(_, names)| names.contains(&lower))
         .map(|i| i as u32 + 1)
+}
+
+/// The words of a Chinese run with its dates as year and month words: `2017年12月` is cut
+/// into 2017, 年, 12 and 月; the 年 after a year goes (the year is a date of its own), and a
+/// month's number joins its 月 (`12月`, a month beside the year).
+fn chinese_dates(words: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut words = words.into_iter().peekable();
+    while let Some(word) = words.next() {
+        let after_year = out.last().is_some_and(|w| named_year(w).is_some());
+        if word == "年" && after_year {
+            continue;
+        }
+        if words.peek().is_some_and(|next| next == "月")
+            && word.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+            && after_year
+        {
+            words.next();
+            out.push(format!("{word}月"));
+            continue;
+        }
+        out.push(word);
+    }
+    out
 }
 
 /// The months named beside a year among a query's words, either side (`december 2017`,
@@ -1996,11 +2041,17 @@ fn months_of_years(clauses: &[Clause]) -> Vec<MonthOfYear> {
             _ => None,
         };
         if let Some((word, year, month)) = found {
+            // as written: 2017年12月, december 2017
+            let typed = if word.ends_with('月') {
+                format!("{year}年{word}")
+            } else {
+                format!("{a} {b}")
+            };
             months.push(MonthOfYear {
                 word: word.to_lowercase(),
                 year,
                 month,
-                typed: format!("{a} {b}"),
+                typed,
             });
         }
     }
@@ -2385,6 +2436,25 @@ mod tests {
         assert!(super::months_of_years(&words("march 10")).is_empty());
         let phrase = [Clause::Phrase("march".into()), Clause::Word("2011".into())];
         assert!(super::months_of_years(&phrase).is_empty());
+        // Chinese: a year's 年 goes, a month's number joins its 月
+        let cut = |words: &[&str]| -> Vec<String> {
+            super::chinese_dates(words.iter().map(|w| w.to_string()).collect())
+        };
+        assert_eq!(
+            cut(&["2017", "年", "12", "月", "火灾"]),
+            ["2017", "12月", "火灾"]
+        );
+        assert_eq!(cut(&["2008", "年", "地震"]), ["2008", "地震"]);
+        // not after a year: as cut
+        assert_eq!(cut(&["12", "月", "火灾"]), ["12", "月", "火灾"]);
+        assert_eq!(cut(&["2017", "年", "13", "月"]), ["2017", "13", "月"]);
+        assert_eq!(cut(&["新", "年"]), ["新", "年"]);
+        assert_eq!(super::named_month("12月"), Some(12));
+        assert_eq!(super::named_month("13月"), None);
+        assert_eq!(
+            super::months_of_years(&words("2017 12月")),
+            [month("12月", 2017, 12, "2017年12月")]
+        );
     }
 
     #[test]
