@@ -1093,6 +1093,27 @@ fn a_year_or_a_month_finds_the_stories_dated_in_it_as_well_as_those_naming_it() 
     assert!(thomas.iter().all(|story| found.contains(&story.id)));
     // a month away from a year is a word
     assert!(search(&built.index, "fire december ").notices.is_empty());
+    // a day with its month and year is a date too
+    let july7: Vec<&Story> = built
+        .stories
+        .iter()
+        .filter(|s| s.date == "2005-07-07".parse().unwrap())
+        .collect();
+    for query in ["london july 7, 2005 ", "7 july 2005 london "] {
+        let bombings = all_hits(&built.index, query);
+        let typed = query
+            .trim_start_matches("london ")
+            .trim_end_matches(" london ")
+            .trim();
+        assert_eq!(
+            bombings.notices,
+            [format!(
+                "\"{typed}\" is read as a date too: the {} stories dated 7 July 2005 match it",
+                july7.len()
+            )]
+        );
+        assert_eq!(bombings.hits[0].date, july7[0].date, "{query}");
+    }
     // a year written in Chinese text
     if let Some(zh) = zh() {
         let results = all_hits(&zh.index, "奥运 2008");
@@ -1123,6 +1144,22 @@ fn a_year_or_a_month_finds_the_stories_dated_in_it_as_well_as_those_naming_it() 
         for story in of_may {
             assert!(found.contains(&story.id), "{} not found", story.id);
         }
+        // and a day: 2008年5月12日
+        let day = search(&zh.index, "地震 2008年5月12日");
+        let on_the_day = may.iter().filter(|s| s.date.day() == 12).count();
+        let dated = match on_the_day {
+            1 => "the story dated 2008年5月12日 matches it".to_string(),
+            n => format!("the {n} stories dated 2008年5月12日 match it"),
+        };
+        assert_eq!(
+            day.notices,
+            [format!("\"2008年5月12日\" is read as a date too: {dated}")]
+        );
+        assert!(
+            day.hits
+                .iter()
+                .any(|h| h.date == "2008-05-12".parse().unwrap())
+        );
     }
 }
 

@@ -942,7 +942,7 @@ struct Dated {
     stories: u64,
 }
 
-/// A month named beside a year among a query's words.
+/// A month named beside a year among a query's words, and the day named with them if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct MonthOfYear {
     /// the month's word, lower-cased
@@ -950,7 +950,9 @@ struct MonthOfYear {
     year: i32,
     /// 1 to 12
     month: u32,
-    /// the two words as typed
+    /// the day's word, lower-cased, and the day
+    day: Option<(String, u32)>,
+    /// the words as typed
     typed: String,
 }
 
@@ -1173,12 +1175,16 @@ impl StoryIndex {
                 continue;
             }
             let stories = match date.stories {
-                1 => "the story".to_string(),
-                n => format!("the {} stories", thousands(n)),
+                1 => format!("the story dated {} matches it", date.period),
+                n => format!(
+                    "the {} stories dated {} match it",
+                    thousands(n),
+                    date.period
+                ),
             };
             parsed.notices.push(format!(
-                "\"{}\" is read as a {} too: {stories} dated {} match it",
-                date.typed, date.kind, date.period
+                "\"{}\" is read as a {} too: {stories}",
+                date.typed, date.kind
             ));
         }
         // the beginnings of the words that continue the word being typed are marked too
@@ -1406,7 +1412,7 @@ impl StoryIndex {
                     if !all.is_empty() {
                         either.push((Occur::Should, Box::new(BooleanQuery::new(all))));
                     }
-                    match self.month_clause(families, &text.to_lowercase()) {
+                    match self.date_clause(families, &text.to_lowercase()) {
                         Some((month, _)) => either.push((Occur::Should, month)),
                         None => return either.pop().map(|(_, q)| q),
                     }
@@ -1458,7 +1464,7 @@ impl StoryIndex {
                 // Fire stories of that month, which do not write "December")
                 let mut dated = 0;
                 if let Some(year) = named_year(text)
-                    && let Some((query, stories)) = self.dated_query(year, None)
+                    && let Some((query, stories)) = self.dated_query(year, None, None)
                 {
                     options.push((Occur::Should, query));
                     // a year named with its month is said once, with the month
@@ -1471,7 +1477,7 @@ impl StoryIndex {
                         });
                     }
                     dated = stories;
-                } else if let Some((query, stories)) = self.month_clause(families, &lower) {
+                } else if let Some((query, stories)) = self.date_clause(families, &lower) {
                     options.push((Occur::Should, query));
                     dated = stories;
                 }
@@ -1516,37 +1522,62 @@ impl StoryIndex {
         (!options.is_empty()).then(|| Box::new(BooleanQuery::new(options)) as Box<dyn Query>)
     }
 
-    /// The date clause of a month word named beside a year ([`months_of_years`]; `word`
-    /// lower-cased), with its stories' count, and the notice that says so; `None` for another
-    /// word, or a month no story is dated in.
-    fn month_clause(&self, families: &mut Families, word: &str) -> Option<(Box<dyn Query>, u64)> {
-        let month = families.months.iter().find(|m| m.word == word)?;
-        let (query, stories) = self.dated_query(month.year, Some(month.month))?;
-        let period = match month.word.ends_with('月') {
-            true => format!("{}年{}", month.year, month.word),
-            false => format!("{} {}", MONTHS[month.month as usize - 1].0, month.year),
+    /// The date clause of a month or day word named beside a year ([`months_of_years`];
+    /// `word` lower-cased), with its stories' count, and the notice that says so (for the day
+    /// when one is named, else for the month); `None` for another word, or a period no story
+    /// is dated in.
+    fn date_clause(&self, families: &mut Families, word: &str) -> Option<(Box<dyn Query>, u64)> {
+        let (date, day) = families.months.iter().find_map(|m| {
+            let day = m.day.as_ref().map(|(_, day)| *day);
+            if m.word == word {
+                Some((m.clone(), None))
+            } else if m.day.as_ref().is_some_and(|(w, _)| w == word) {
+                Some((m.clone(), day))
+            } else {
+                None
+            }
+        })?;
+        let (query, stories) = self.dated_query(date.year, Some(date.month), day)?;
+        let chinese = date.word.ends_with('月');
+        let name = MONTHS[date.month as usize - 1].0;
+        let (kind, period) = match day {
+            Some(day) if chinese => ("date", format!("{}年{}{day}日", date.year, date.word)),
+            Some(day) => ("date", format!("{day} {name} {}", date.year)),
+            None if chinese => ("month", format!("{}年{}", date.year, date.word)),
+            None => ("month", format!("{name} {}", date.year)),
         };
-        families.dated.push(Dated {
-            typed: month.typed.clone(),
-            kind: "month",
-            period,
-            stories,
-        });
+        // a month named with its day is said once, with the day
+        if day.is_some() || date.day.is_none() {
+            families.dated.push(Dated {
+                typed: date.typed.clone(),
+                kind,
+                period,
+                stories,
+            });
+        }
         Some((query, stories))
     }
 
-    /// The stories dated in `year` (in its `month` when given), as a clause that scores each
-    /// of them what a word of that many stories scores once in a field of average length (its
-    /// BM25 idf), with their count; `None` when no story is dated so.
-    fn dated_query(&self, year: i32, month: Option<u32>) -> Option<(Box<dyn Query>, u64)> {
-        let (first, last) = match month {
-            None => (Date::new(year, 1, 1)?, Date::new(year, 12, 31)?),
-            Some(month) => (
+    /// The stories dated in `year` (in its `month`, on its `day`, when given), as a clause that
+    /// scores each of them what a word of that many stories scores once in a field of average
+    /// length (its BM25 idf), with their count; `None` when no story is dated so.
+    fn dated_query(
+        &self,
+        year: i32,
+        month: Option<u32>,
+        day: Option<u32>,
+    ) -> Option<(Box<dyn Query>, u64)> {
+        let (first, last) = match (month, day) {
+            (Some(month), Some(day)) => {
+                (Date::new(year, month, day)?, Date::new(year, month, day)?)
+            }
+            (Some(month), None) => (
                 Date::new(year, month, 1)?,
                 (28..=31)
                     .rev()
                     .find_map(|day| Date::new(year, month, day))?,
             ),
+            _ => (Date::new(year, 1, 1)?, Date::new(year, 12, 31)?),
         };
         // the tables keep stories in day order
         let days = &self.tables().days[..];
@@ -2003,9 +2034,10 @@ fn named_month(word: &str) -> Option<u32> {
         .map(|i| i as u32 + 1)
 }
 
-/// The words of a Chinese run with its dates as year and month words: `2017年12月` is cut
-/// into 2017, 年, 12 and 月; the 年 after a year goes (the year is a date of its own), and a
-/// month's number joins its 月 (`12月`, a month beside the year).
+/// The words of a Chinese run with its dates as year, month and day words: `2017年12月5日`
+/// is cut into 2017, 年, 12, 月, 5 and 日; the 年 after a year goes (the year is a date of
+/// its own), a month's number joins its 月 (`12月`, a month beside the year) and a day's its
+/// 日 or 号 (`5日`).
 fn chinese_dates(words: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(words.len());
     let mut words = words.into_iter().peekable();
@@ -2022,38 +2054,93 @@ fn chinese_dates(words: Vec<String>) -> Vec<String> {
             out.push(format!("{word}月"));
             continue;
         }
+        let after_month = out
+            .last()
+            .is_some_and(|w| w.ends_with('月') && named_month(w).is_some());
+        if words
+            .peek()
+            .is_some_and(|next| next == "日" || next == "号")
+            && word.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))
+            && after_month
+        {
+            words.next();
+            out.push(format!("{word}日"));
+            continue;
+        }
         out.push(word);
     }
     out
 }
 
+/// The day (1 to 31) a word names: a number, with a comma after it allowed (`12,`), or a
+/// number and 日 (`12日`).
+fn named_day(word: &str) -> Option<u32> {
+    let number = word
+        .strip_suffix('日')
+        .or_else(|| word.strip_suffix(','))
+        .unwrap_or(word);
+    if number.is_empty() || number.len() > 2 || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    number.parse().ok().filter(|d| (1..=31).contains(d))
+}
+
 /// The months named beside a year among a query's words, either side (`december 2017`,
-/// `2017 dec`).
+/// `2017 dec`), with the day when one is named with them (`may 12 2008`, `12 may 2008`,
+/// `2008 may 12`, `2008年5月12日`, a day the calendar has).
 fn months_of_years(clauses: &[Clause]) -> Vec<MonthOfYear> {
+    let words: Vec<Option<&str>> = clauses
+        .iter()
+        .map(|c| match c {
+            Clause::Word(w) => Some(w.as_str()),
+            _ => None,
+        })
+        .collect();
+    let at = |i: usize| words.get(i).copied().flatten();
     let mut months = Vec::new();
-    for pair in clauses.windows(2) {
-        let [Clause::Word(a), Clause::Word(b)] = pair else {
+    let mut i = 0;
+    while i < words.len() {
+        // (month, day, year) positions of the patterns, longest first
+        let patterns: [(usize, Option<usize>, usize, usize); 5] = [
+            (i, Some(i + 1), i + 2, 3),
+            (i + 1, Some(i), i + 2, 3),
+            (i + 1, Some(i + 2), i, 3),
+            (i, None, i + 1, 2),
+            (i + 1, None, i, 2),
+        ];
+        let found = patterns.iter().find_map(|&(m, d, y, len)| {
+            let month = named_month(at(m)?)?;
+            let year = named_year(at(y)?)?;
+            let day = match d {
+                Some(d) => {
+                    let day = named_day(at(d)?)?;
+                    Date::new(year, month, day)?;
+                    Some((at(d)?.to_lowercase(), day))
+                }
+                None => None,
+            };
+            Some((m, year, month, day, len))
+        });
+        let Some((m, year, month, day, len)) = found else {
+            i += 1;
             continue;
         };
-        let found = match (named_month(a), named_year(b), named_year(a), named_month(b)) {
-            (Some(month), Some(year), ..) => Some((a, year, month)),
-            (_, _, Some(year), Some(month)) => Some((b, year, month)),
-            _ => None,
+        let word = at(m).expect("matched").to_lowercase();
+        // as written: 2017年12月5日, december 2017
+        let typed = if word.ends_with('月') {
+            let day = day.as_ref().map(|(w, _)| w.as_str()).unwrap_or_default();
+            format!("{year}年{word}{day}")
+        } else {
+            (i..i + len).filter_map(at).collect::<Vec<_>>().join(" ")
         };
-        if let Some((word, year, month)) = found {
-            // as written: 2017年12月, december 2017
-            let typed = if word.ends_with('月') {
-                format!("{year}年{word}")
-            } else {
-                format!("{a} {b}")
-            };
-            months.push(MonthOfYear {
-                word: word.to_lowercase(),
-                year,
-                month,
-                typed,
-            });
-        }
+        months.push(MonthOfYear {
+            word,
+            year,
+            month,
+            day,
+            typed,
+        });
+        i += len;
     }
     months
 }
@@ -2421,7 +2508,12 @@ mod tests {
             word: word.into(),
             year,
             month,
+            day: None,
             typed: typed.into(),
+        };
+        let day = |word: &str, year, m, (d, day): (&str, u32), typed: &str| super::MonthOfYear {
+            day: Some((d.into(), day)),
+            ..month(word, year, m, typed)
         };
         assert_eq!(
             super::months_of_years(&words("fire Dec 2017")),
@@ -2455,6 +2547,30 @@ mod tests {
             super::months_of_years(&words("2017 12月")),
             [month("12月", 2017, 12, "2017年12月")]
         );
+        // with a day, in each order, when the calendar has it
+        assert_eq!(
+            super::months_of_years(&words("london July 7, 2005")),
+            [day("july", 2005, 7, ("7,", 7), "July 7, 2005")]
+        );
+        assert_eq!(
+            super::months_of_years(&words("7 july 2005 bombings")),
+            [day("july", 2005, 7, ("7", 7), "7 july 2005")]
+        );
+        assert_eq!(
+            super::months_of_years(&words("2008 5月 12日")),
+            [day("5月", 2008, 5, ("12日", 12), "2008年5月12日")]
+        );
+        // a day the calendar does not have: no date (nor the month: it is not beside the year)
+        assert!(super::months_of_years(&words("february 30 2008")).is_empty());
+        assert_eq!(super::named_day("31"), Some(31));
+        for word in ["0", "32", "123", "", "1st"] {
+            assert_eq!(super::named_day(word), None, "{word}");
+        }
+        assert_eq!(
+            cut(&["2008", "年", "5", "月", "12", "日", "地震"]),
+            ["2008", "5月", "12日", "地震"]
+        );
+        assert_eq!(cut(&["12", "日"]), ["12", "日"]);
     }
 
     #[test]
