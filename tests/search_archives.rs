@@ -1114,6 +1114,38 @@ fn a_year_or_a_month_finds_the_stories_dated_in_it_as_well_as_those_naming_it() 
         );
         assert_eq!(bombings.hits[0].date, july7[0].date, "{query}");
     }
+    // a day no story is dated on, in a month some are: the month is said (the day is a word)
+    let dates: std::collections::HashSet<Date> = built.stories.iter().map(|s| s.date).collect();
+    let empty = (2003..2026)
+        .flat_map(|y| (1..=12).flat_map(move |m| (1..=28).map(move |d| (y, m, d))))
+        .map(|(y, m, d)| Date::new(y, m, d).unwrap())
+        .find(|day| !dates.contains(day))
+        .expect("a day without stories");
+    let months = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let month = months[empty.month() as usize - 1];
+    let typed = format!("{month} {} {}", empty.day(), empty.year());
+    let no_day = search(&built.index, &format!("war {typed} "));
+    assert!(
+        no_day
+            .notices
+            .iter()
+            .any(|n| n.starts_with(&format!("\"{typed}\" is read as a month too"))),
+        "{typed}: {:?}",
+        no_day.notices
+    );
     // a year written in Chinese text
     if let Some(zh) = zh() {
         let results = all_hits(&zh.index, "奥运 2008");

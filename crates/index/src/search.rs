@@ -1546,8 +1546,13 @@ impl StoryIndex {
             None if chinese => ("month", format!("{}年{}", date.year, date.word)),
             None => ("month", format!("{name} {}", date.year)),
         };
-        // a month named with its day is said once, with the day
-        if day.is_some() || date.day.is_none() {
+        // a month named with its day is said once, with the day (when some story has it)
+        let said_with_day = day.is_none()
+            && date.day.as_ref().is_some_and(|&(_, d)| {
+                self.dated_query(date.year, Some(date.month), Some(d))
+                    .is_some()
+            });
+        if !said_with_day {
             families.dated.push(Dated {
                 typed: date.typed.clone(),
                 kind,
