@@ -28,12 +28,14 @@ pub(crate) enum By {
     Oldest,
 }
 
-/// A document's rank: its score (0 unless by relevance), then `place`, higher first.
+/// A document's rank: its score (0 unless by relevance), then `place`, higher first; the
+/// same for two documents the tables do not hold, then the lower address first, as tantivy
+/// does.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ranked {
     score: Score,
     place: u64,
-    doc: DocId,
+    address: DocAddress,
 }
 
 impl Ranked {
@@ -41,8 +43,7 @@ impl Ranked {
         self.score
             .total_cmp(&other.score)
             .then(self.place.cmp(&other.place))
-            // a document the tables do not hold: the lower address first, as tantivy does
-            .then(other.doc.cmp(&self.doc))
+            .then(other.address.cmp(&self.address))
     }
 }
 
@@ -112,7 +113,7 @@ impl TopSegment {
         let ranked = Ranked {
             score,
             place: self.place(doc),
-            doc,
+            address: DocAddress::new(self.segment, doc),
         };
         if self.heap.len() < self.wanted {
             self.heap.push(Reverse(ranked));
@@ -132,7 +133,7 @@ impl TopSegment {
 }
 
 impl SegmentCollector for TopSegment {
-    type Fruit = Vec<(Ranked, DocAddress)>;
+    type Fruit = Vec<Ranked>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
         let score = if self.by == By::Relevance { score } else { 0.0 };
@@ -140,10 +141,9 @@ impl SegmentCollector for TopSegment {
     }
 
     fn harvest(self) -> Self::Fruit {
-        let segment = self.segment;
         self.heap
             .into_iter()
-            .map(|Reverse(ranked)| (ranked, DocAddress::new(segment, ranked.doc)))
+            .map(|Reverse(ranked)| ranked)
             .collect()
     }
 }
@@ -175,19 +175,11 @@ impl Collector for TopStories<'_> {
         self.by == By::Relevance
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<(Ranked, DocAddress)>>) -> tantivy::Result<Self::Fruit> {
-        let mut all: Vec<(Ranked, DocAddress)> = fruits.into_iter().flatten().collect();
-        // best first; two documents the tables do not hold: by address
-        all.sort_unstable_by(|a, b| {
-            b.0.score
-                .total_cmp(&a.0.score)
-                .then(b.0.place.cmp(&a.0.place))
-                .then(a.1.cmp(&b.1))
-        });
+    fn merge_fruits(&self, fruits: Vec<Vec<Ranked>>) -> tantivy::Result<Self::Fruit> {
+        let mut all: Vec<Ranked> = fruits.into_iter().flatten().collect();
+        // best first
+        all.sort_unstable_by(|a, b| b.cmp(a));
         all.truncate(self.wanted);
-        Ok(all
-            .into_iter()
-            .map(|(r, address)| (r.score, address))
-            .collect())
+        Ok(all.into_iter().map(|r| (r.score, r.address)).collect())
     }
 }
