@@ -924,19 +924,20 @@ struct Families {
     apart: Vec<(String, Vec<String>)>,
     /// whether the query has plain words before its last one
     words_before: bool,
-    /// years and months typed as words that stories are dated in, in query order
+    /// years, months and days typed as words that stories are dated in, in query order
     dated: Vec<Dated>,
     /// months named beside a year (`december 2017`)
     months: Vec<MonthOfYear>,
 }
 
-/// A year or month typed as words that stories are dated in, for the notice that says so.
+/// A year, month or day typed as words that stories are dated in, for the notice that says
+/// so.
 struct Dated {
     /// the words as typed
     typed: String,
-    /// "year" or "month"
+    /// "year", "month" or "date"
     kind: &'static str,
-    /// the period as the notice names it ("2005", "December 2017")
+    /// the period as the notice names it ("2005", "December 2017", "7 July 2005")
     period: String,
     /// the stories dated in it
     stories: u64,
@@ -1549,8 +1550,8 @@ impl StoryIndex {
         // a month named with its day is said once, with the day (when some story has it)
         let said_with_day = day.is_none()
             && date.day.as_ref().is_some_and(|&(_, d)| {
-                self.dated_query(date.year, Some(date.month), Some(d))
-                    .is_some()
+                days_of(date.year, Some(date.month), Some(d))
+                    .is_some_and(|(first, last)| self.dated_between(first, last) > 0)
             });
         if !said_with_day {
             families.dated.push(Dated {
@@ -1572,27 +1573,12 @@ impl StoryIndex {
         month: Option<u32>,
         day: Option<u32>,
     ) -> Option<(Box<dyn Query>, u64)> {
-        let (first, last) = match (month, day) {
-            (Some(month), Some(day)) => {
-                (Date::new(year, month, day)?, Date::new(year, month, day)?)
-            }
-            (Some(month), None) => (
-                Date::new(year, month, 1)?,
-                (28..=31)
-                    .rev()
-                    .find_map(|day| Date::new(year, month, day))?,
-            ),
-            _ => (Date::new(year, 1, 1)?, Date::new(year, 12, 31)?),
-        };
-        // the tables keep stories in day order
-        let days = &self.tables().days[..];
-        let from = days.partition_point(|&d| d < first.days_since_epoch());
-        let to = days.partition_point(|&d| d <= last.days_since_epoch());
-        let stories = (to - from) as u64;
+        let (first, last) = days_of(year, month, day)?;
+        let stories = self.dated_between(first, last);
         if stories == 0 {
             return None;
         }
-        let (n, dated) = (days.len() as f32, stories as f32);
+        let (n, dated) = (self.tables().days.len() as f32, stories as f32);
         let idf = (1.0 + (n - dated + 0.5) / (dated + 0.5)).ln();
         let field = self.fields().date;
         let range = RangeQuery::new(
@@ -1603,6 +1589,15 @@ impl StoryIndex {
             Box::new(ConstScoreQuery::new(Box::new(range), idf)),
             stories,
         ))
+    }
+
+    /// How many stories are dated from `first` to `last` (inclusive): two binary searches, as
+    /// the tables keep stories in day order.
+    fn dated_between(&self, first: Date, last: Date) -> u64 {
+        let days = &self.tables().days[..];
+        let from = days.partition_point(|&d| d < first.days_since_epoch());
+        let to = days.partition_point(|&d| d <= last.days_since_epoch());
+        (to - from) as u64
     }
 
     /// The query's words as a headline would have them side by side, in the order typed (the
@@ -2007,6 +2002,21 @@ fn named_year(word: &str) -> Option<i32> {
         return None;
     }
     word.parse().ok().filter(|year| YEARS.contains(year))
+}
+
+/// The first and last days of `year`, of its `month` when given, or of one `day` of that
+/// month; `None` for a day the calendar lacks.
+fn days_of(year: i32, month: Option<u32>, day: Option<u32>) -> Option<(Date, Date)> {
+    Some(match (month, day) {
+        (Some(month), Some(day)) => (Date::new(year, month, day)?, Date::new(year, month, day)?),
+        (Some(month), None) => (
+            Date::new(year, month, 1)?,
+            (28..=31)
+                .rev()
+                .find_map(|day| Date::new(year, month, day))?,
+        ),
+        _ => (Date::new(year, 1, 1)?, Date::new(year, 12, 31)?),
+    })
 }
 
 /// English month names with their abbreviations, January first.
