@@ -27,7 +27,8 @@
 //!
 //! Generation is parallel (rayon) but its output depends only on the configuration: lines are
 //! drawn from per-line random streams and stories from per-story streams, then sorted by date.
-//! A million stories take a few seconds.
+//! A million stories take a few seconds; [`generate_each`] hands them out a batch of whole days
+//! at a time, so ten million are written without being held in memory.
 //!
 //! [`write_pages`] writes stories as a story-page archive that `storyline_story::import_paths`
 //! reads back with the same ids, titles, dates and first context tag; JSON Lines output is
@@ -145,6 +146,7 @@ pub struct Corpus {
 }
 
 /// Generates the stories of a configuration (see [`generate_corpus`] for the ground truth).
+/// It holds the whole corpus in memory; [`generate_each`] hands it out in batches instead.
 pub fn generate(config: &SynthConfig) -> Vec<Story> {
     build(config, false).stories
 }
@@ -154,60 +156,122 @@ pub fn generate_corpus(config: &SynthConfig) -> Corpus {
     build(config, true)
 }
 
+/// Generates the stories of a configuration in date order and hands them to `each` in batches
+/// of whole days (about [`BATCH`] stories each), so that a corpus of any size is written
+/// without being held: ten million stories take about what one batch takes, not 16 GB. The
+/// batches, concatenated, are exactly [`generate`]'s stories. Stops at `each`'s first error
+/// and returns it.
+///
+/// With [`SynthConfig::related`] set, the ids and titles of the stories handed out so far are
+/// kept, since a Related list names earlier stories.
+pub fn generate_each<E>(
+    config: &SynthConfig,
+    each: impl FnMut(Vec<Story>) -> Result<(), E>,
+) -> Result<(), E> {
+    match Plan::new(config) {
+        Some(plan) => plan.stories(config, BATCH, each),
+        None => Ok(()),
+    }
+}
+
+/// Stories per batch of [`generate_each`], before rounding up to the end of a day.
+pub const BATCH: usize = 1 << 16;
+
 /// Stories per random stream when drawing lines and dates.
 const CHUNK: usize = 4096;
 
+/// What a corpus is drawn from: its lines, and each story's line and day in date order.
+struct Plan {
+    world: World,
+    /// (day, story number, line), sorted
+    keys: Vec<(i32, u32, u32)>,
+}
+
+impl Plan {
+    /// The plan of a configuration; `None` for no stories.
+    fn new(config: &SynthConfig) -> Option<Plan> {
+        let n = config.stories;
+        if n == 0 {
+            return None;
+        }
+        let world = World::build(config);
+        // which line each story belongs to and its day, then chronological order
+        let mut keys: Vec<(i32, u32, u32)> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .flat_map_iter(|chunk| {
+                let mut rng = Rng::stream(config.seed, streams::DATES, chunk as u64);
+                let world = &world;
+                (chunk * CHUNK..n.min((chunk + 1) * CHUNK)).map(move |i| {
+                    let line = world.line_pick.sample(&mut rng);
+                    let day = world.lines[line].sample_day(&mut rng);
+                    (day, i as u32, line as u32)
+                })
+            })
+            .collect();
+        keys.par_sort_unstable();
+        Some(Plan { world, keys })
+    }
+
+    /// The stories, drafted about `batch` stories (whole days) at a time (see
+    /// [`generate_each`]).
+    fn stories<E>(
+        &self,
+        config: &SynthConfig,
+        batch: usize,
+        mut each: impl FnMut(Vec<Story>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let templates = Templates::new(config.language);
+        let writer = Writer::new(&self.world, &templates);
+        let mut earlier = (config.related > 0).then(|| Earlier::new(self.world.lines.len()));
+        let keys = &self.keys;
+        let mut start = 0;
+        while start < keys.len() {
+            // a day is never split: page ids are made unique within a day
+            let mut end = (start + batch.max(1)).min(keys.len());
+            while end < keys.len() && keys[end].0 == keys[end - 1].0 {
+                end += 1;
+            }
+            let (mut stories, tag_lines): (Vec<Story>, Vec<Vec<u32>>) = keys[start..end]
+                .par_iter()
+                .map(|&(day, i, line)| draft(config, &self.world, &writer, day, i, line))
+                .unzip();
+            // page ids must be unique: a rare repeated slug on a day gets a numeric suffix
+            stories
+                .par_chunk_by_mut(|a, b| a.date == b.date)
+                .for_each(make_ids_unique);
+            if let Some(earlier) = &mut earlier {
+                earlier.add_related(&mut stories, &tag_lines, config.related);
+            }
+            each(stories)?;
+            start = end;
+        }
+        Ok(())
+    }
+}
+
 fn build(config: &SynthConfig, with_lines: bool) -> Corpus {
-    let n = config.stories;
-    if n == 0 {
+    let Some(plan) = Plan::new(config) else {
         return Corpus {
             stories: Vec::new(),
             lines: Vec::new(),
             line_of: Vec::new(),
         };
-    }
-    let world = World::build(config);
-
-    // which line each story belongs to and its day, then chronological order
-    let mut keys: Vec<(i32, u32, u32)> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .flat_map_iter(|chunk| {
-            let mut rng = Rng::stream(config.seed, streams::DATES, chunk as u64);
-            let world = &world;
-            (chunk * CHUNK..n.min((chunk + 1) * CHUNK)).map(move |i| {
-                let line = world.line_pick.sample(&mut rng);
-                let day = world.lines[line].sample_day(&mut rng);
-                (day, i as u32, line as u32)
-            })
-        })
-        .collect();
-    keys.par_sort_unstable();
-
-    let templates = Templates::new(config.language);
-    let writer = Writer::new(&world, &templates);
-    let (mut stories, tag_lines): (Vec<Story>, Vec<Vec<u32>>) = keys
-        .par_iter()
-        .map(|&(day, i, line)| draft(config, &world, &writer, day, i, line))
-        .unzip();
-
-    // page ids must be unique: a rare repeated slug on a day gets a numeric suffix
-    stories
-        .par_chunk_by_mut(|a, b| a.date == b.date)
-        .for_each(make_ids_unique);
-
-    if config.related > 0 {
-        add_related(&mut stories, &tag_lines, world.lines.len(), config.related);
-    }
-
+    };
+    let mut stories = Vec::with_capacity(config.stories);
+    plan.stories(config, BATCH, |batch| {
+        stories.extend(batch);
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .unwrap_or_else(|never| match never {});
     let line_of = if with_lines {
-        keys.iter().map(|k| k.2 as usize).collect()
+        plan.keys.iter().map(|k| k.2 as usize).collect()
     } else {
         Vec::new()
     };
     let lines = if with_lines {
-        (0..world.lines.len())
+        (0..plan.world.lines.len())
             .into_par_iter()
-            .map(|i| world.story_line(i))
+            .map(|i| plan.world.story_line(i))
             .collect()
     } else {
         Vec::new()
@@ -405,51 +469,67 @@ fn free_id(id: &str, seen: &IdSet) -> String {
         .expect("an unused suffix")
 }
 
-/// Gives each tagged story a Related list: earlier stories sharing its tags, ranked by the
-/// number of shared tags, then newest first (looking back at most `4 × limit` stories per tag).
-fn add_related(stories: &mut [Story], tag_lines: &[Vec<u32>], line_count: usize, limit: usize) {
-    let mut by_line: Vec<Vec<u32>> = vec![Vec::new(); line_count];
-    for (position, lines) in tag_lines.iter().enumerate() {
-        for &l in lines {
-            by_line[l as usize].push(position as u32);
+/// The stories handed out so far, as Related lists name them: each line's stories (by their
+/// place in the corpus, ascending) and every story's id and title.
+struct Earlier {
+    by_line: Vec<Vec<u32>>,
+    named: Vec<(String, String)>,
+}
+
+impl Earlier {
+    fn new(line_count: usize) -> Earlier {
+        Earlier {
+            by_line: vec![Vec::new(); line_count],
+            named: Vec::new(),
         }
     }
-    let window = 4 * limit;
-    let related: Vec<Vec<RelatedEntry>> = stories
-        .par_iter()
-        .zip(tag_lines)
-        .enumerate()
-        .map(|(position, (story, lines))| {
-            let mut candidates: Vec<(u32, Vec<usize>)> = Vec::new();
-            for (tag_index, &l) in lines.iter().enumerate() {
-                let list = &by_line[l as usize];
-                let end = list.partition_point(|&p| (p as usize) < position);
-                for &other in list[end.saturating_sub(window)..end].iter().rev() {
-                    match candidates.iter_mut().find(|(p, _)| *p == other) {
-                        Some((_, shared)) => shared.push(tag_index),
-                        None => candidates.push((other, vec![tag_index])),
+
+    /// Gives each tagged story of the next batch a Related list: earlier stories sharing its
+    /// tags, ranked by the number of shared tags, then newest first (looking back at most
+    /// `4 × limit` stories per tag); then counts the batch as handed out.
+    fn add_related(&mut self, batch: &mut [Story], tag_lines: &[Vec<u32>], limit: usize) {
+        let first = self.named.len();
+        for (k, lines) in tag_lines.iter().enumerate() {
+            for &l in lines {
+                self.by_line[l as usize].push((first + k) as u32);
+            }
+        }
+        self.named
+            .extend(batch.iter().map(|s| (s.id.clone(), s.title.clone())));
+        let window = 4 * limit;
+        let (by_line, named) = (&self.by_line, &self.named);
+        batch
+            .par_iter_mut()
+            .zip(tag_lines)
+            .enumerate()
+            .for_each(|(k, (story, lines))| {
+                let position = first + k;
+                let mut candidates: Vec<(u32, Vec<usize>)> = Vec::new();
+                for (tag_index, &l) in lines.iter().enumerate() {
+                    let list = &by_line[l as usize];
+                    let end = list.partition_point(|&p| (p as usize) < position);
+                    for &other in list[end.saturating_sub(window)..end].iter().rev() {
+                        match candidates.iter_mut().find(|(p, _)| *p == other) {
+                            Some((_, shared)) => shared.push(tag_index),
+                            None => candidates.push((other, vec![tag_index])),
+                        }
                     }
                 }
-            }
-            candidates.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(b.0.cmp(&a.0)));
-            candidates
-                .into_iter()
-                .take(limit)
-                .map(|(other, shared)| {
-                    let target = &stories[other as usize];
-                    let mut shared = shared;
-                    shared.sort_unstable();
-                    RelatedEntry {
-                        id: target.id.clone(),
-                        title: target.title.clone(),
-                        contexts: shared.iter().map(|&t| story.contexts[t].clone()).collect(),
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    for (story, list) in stories.iter_mut().zip(related) {
-        story.related = list;
+                candidates.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(b.0.cmp(&a.0)));
+                story.related = candidates
+                    .into_iter()
+                    .take(limit)
+                    .map(|(other, mut shared)| {
+                        let (id, title) = &named[other as usize];
+                        shared.sort_unstable();
+                        RelatedEntry {
+                            id: id.clone(),
+                            title: title.clone(),
+                            contexts: shared.iter().map(|&t| story.contexts[t].clone()).collect(),
+                        }
+                    })
+                    .collect();
+            });
     }
 }
 
@@ -739,6 +819,45 @@ mod tests {
                 .collect();
             assert!(shared.iter().all(|t| back.contexts.contains(t)));
         }
+    }
+
+    #[test]
+    fn batches_of_whole_days_concatenate_to_the_whole_corpus() {
+        let mut config = english(4_000, 21);
+        config.related = 5;
+        let plan = Plan::new(&config).unwrap();
+        let in_batches = |size: usize| {
+            let mut batches: Vec<Vec<Story>> = Vec::new();
+            plan.stories(&config, size, |batch| {
+                batches.push(batch);
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+            batches
+        };
+        let whole = in_batches(usize::MAX / 2);
+        assert_eq!(whole.len(), 1);
+        let whole = &whole[0];
+        assert!(whole.iter().filter(|s| !s.related.is_empty()).count() > 1_000);
+        for size in [1, 37, 500] {
+            let batches = in_batches(size);
+            assert!(batches.len() > 4_000 / size / 4, "batch {size}");
+            for pair in batches.windows(2) {
+                let last = pair[0].last().unwrap().date;
+                assert!(last < pair[1][0].date, "a day split at batch {size}");
+                assert!(pair[0].len() >= size, "a batch short of {size}");
+            }
+            assert_eq!(&batches.concat(), whole, "batches of {size}");
+        }
+        assert_eq!(&generate(&config), whole);
+        // an error from a batch stops the generation
+        let mut seen = 0;
+        let stopped = plan.stories(&config, 500, |batch| {
+            seen += batch.len();
+            Err("disk full")
+        });
+        assert_eq!(stopped, Err("disk full"));
+        assert!((500..4_000).contains(&seen));
     }
 
     #[test]

@@ -8,10 +8,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use rayon::prelude::*;
 use serde::Serialize;
 use storyline_story::formats::jsonl::write_jsonl;
-use storyline_story::{Language, Story, normalize_tag, write_atomically};
-use storyline_synth::{SynthConfig, generate, write_pages_with_progress};
+use storyline_story::{Date, Language, Story, normalize_tag, write_atomically};
+use storyline_synth::{SynthConfig, generate_each, write_pages_with_progress};
 
 use crate::progress;
 
@@ -103,29 +104,50 @@ pub struct GenSummary {
     pub seconds: f64,
 }
 
-fn summarize(stories: &[Story], args: &GenArgs) -> GenSummary {
-    let tagged = stories.iter().filter(|s| !s.contexts.is_empty()).count();
-    // normalise each spelling once, not each use
-    let spellings: HashSet<&str> = stories
-        .iter()
-        .flat_map(|s| s.contexts.iter().map(String::as_str))
-        .collect();
-    let keys: HashSet<String> = spellings.into_iter().map(normalize_tag).collect();
-    GenSummary {
-        stories: stories.len(),
-        seed: args.seed,
-        language: args.lang.code(),
-        tagged_share: if stories.is_empty() {
-            0.0
-        } else {
-            tagged as f64 / stories.len() as f64
-        },
-        distinct_tags: keys.len(),
-        first_date: stories.iter().map(|s| s.date).min().map(|d| d.to_string()),
-        last_date: stories.iter().map(|s| s.date).max().map(|d| d.to_string()),
-        out: None,
-        format: None,
-        seconds: 0.0,
+/// What the summary counts, batch by batch.
+#[derive(Default)]
+struct Tally {
+    stories: usize,
+    tagged: usize,
+    /// every tag spelling met (normalised once each, at the end)
+    spellings: HashSet<String>,
+    first: Option<Date>,
+    last: Option<Date>,
+}
+
+impl Tally {
+    fn add(&mut self, stories: &[Story]) {
+        self.stories += stories.len();
+        self.tagged += stories.iter().filter(|s| !s.contexts.is_empty()).count();
+        for spelling in stories.iter().flat_map(|s| &s.contexts) {
+            if !self.spellings.contains(spelling) {
+                self.spellings.insert(spelling.clone());
+            }
+        }
+        for date in stories.iter().map(|s| s.date) {
+            self.first = Some(self.first.map_or(date, |d| d.min(date)));
+            self.last = Some(self.last.map_or(date, |d| d.max(date)));
+        }
+    }
+
+    fn summary(self, args: &GenArgs) -> GenSummary {
+        let keys: HashSet<String> = self.spellings.iter().map(|s| normalize_tag(s)).collect();
+        GenSummary {
+            stories: self.stories,
+            seed: args.seed,
+            language: args.lang.code(),
+            tagged_share: if self.stories == 0 {
+                0.0
+            } else {
+                self.tagged as f64 / self.stories as f64
+            },
+            distinct_tags: keys.len(),
+            first_date: self.first.map(|d| d.to_string()),
+            last_date: self.last.map(|d| d.to_string()),
+            out: None,
+            format: None,
+            seconds: 0.0,
+        }
     }
 }
 
@@ -135,7 +157,51 @@ fn is_jsonl(path: &std::path::Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
 }
 
-/// Runs `storyline gen`.
+/// Generates the stories and writes them as JSON Lines to `out`: a batch's lines are rendered
+/// in parallel while the batch before is written, on this thread. A write error stops the
+/// generation.
+fn write_jsonl_while_generating(
+    config: &SynthConfig,
+    tally: &mut Tally,
+    bar: &indicatif::ProgressBar,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    std::thread::scope(|scope| {
+        let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(1);
+        let generator = scope.spawn(move || {
+            generate_each(config, |batch| {
+                let lines: Vec<Vec<u8>> = batch
+                    .par_chunks(1024)
+                    .map(|stories| {
+                        let mut lines = Vec::with_capacity(stories.len() * 800);
+                        write_jsonl(&mut lines, stories).map(|()| lines)
+                    })
+                    .collect::<std::io::Result<_>>()?;
+                tally.add(&batch);
+                bar.inc(batch.len() as u64);
+                batches
+                    .send(lines)
+                    .map_err(|_| std::io::Error::other("the writer stopped"))
+            })
+        });
+        let mut written = Ok(());
+        for lines in received {
+            written = lines.iter().try_for_each(|chunk| out.write_all(chunk));
+            if written.is_err() {
+                // dropping the receiver stops the generator at its next batch
+                break;
+            }
+        }
+        let generated = generator
+            .join()
+            .expect("the generator thread does not panic");
+        written.and(generated)
+    })
+}
+
+/// Runs `storyline gen`. The stories are generated and written a batch of whole days at a
+/// time ([`generate_each`]), so memory stays flat whatever the size (except for the ids and
+/// titles `--related` keeps).
 pub fn run(args: GenArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let mut config = SynthConfig::new(args.stories, args.seed, args.lang);
@@ -143,24 +209,41 @@ pub fn run(args: GenArgs) -> Result<ExitCode> {
         config.untagged_share = untagged;
     }
     config.related = args.related;
-    let stories = generate(&config);
 
-    let mut format = None;
-    if let Some(out) = &args.out {
-        if is_jsonl(out) {
-            write_atomically(out, |w| write_jsonl(w, &stories))?;
-            format = Some("jsonl");
-        } else {
-            let bar = progress::bar(stories.len() as u64, "pages", args.quiet);
-            bar.set_message("writing pages");
-            let written = write_pages_with_progress(&stories, out, &|| bar.inc(1));
-            bar.finish_and_clear();
-            written.with_context(|| format!("writing story pages under {}", out.display()))?;
-            format = Some("pages");
+    let mut tally = Tally::default();
+    let bar = progress::bar(args.stories as u64, "stories", args.quiet);
+    let format = match &args.out {
+        Some(out) if is_jsonl(out) => {
+            bar.set_message("generating JSON Lines");
+            write_atomically(out, |w| {
+                write_jsonl_while_generating(&config, &mut tally, &bar, w)
+            })?;
+            Some("jsonl")
         }
-    }
+        Some(out) => {
+            bar.set_message("generating pages");
+            generate_each(&config, |batch| {
+                write_pages_with_progress(&batch, out, &|| bar.inc(1))?;
+                tally.add(&batch);
+                Ok::<(), storyline_story::StoryError>(())
+            })
+            .with_context(|| format!("writing story pages under {}", out.display()))?;
+            Some("pages")
+        }
+        None => {
+            bar.set_message("generating");
+            generate_each(&config, |batch| {
+                tally.add(&batch);
+                bar.inc(batch.len() as u64);
+                Ok::<(), std::convert::Infallible>(())
+            })
+            .unwrap_or_else(|never| match never {});
+            None
+        }
+    };
+    bar.finish_and_clear();
 
-    let mut summary = summarize(&stories, &args);
+    let mut summary = tally.summary(&args);
     summary.out = args.out.clone();
     summary.format = format;
     summary.seconds = started.elapsed().as_secs_f64();
