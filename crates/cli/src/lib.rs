@@ -87,10 +87,27 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", error_message(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, `: `-separated, as anyhow's `{:#}` writes them, except that a cause
+/// whose text its error's message already ends with is not written twice (the file errors
+/// write their OS reason, which is also their source).
+fn error_message(error: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if message.is_empty() {
+            message = text;
+        } else if !message.ends_with(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+    }
+    message
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
@@ -99,4 +116,31 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn an_error_says_each_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::StorageFull, "No space left on device");
+        let error = anyhow::Error::new(storyline_story::StoryError::Io {
+            path: "out/stories.jsonl".into(),
+            source: io,
+        })
+        .context("writing the archive");
+        assert_eq!(
+            error_message(&error),
+            "writing the archive: out/stories.jsonl: No space left on device"
+        );
+        let chained = Err::<(), _>(anyhow::anyhow!("no story with id \"x\""))
+            .context("reading the story")
+            .unwrap_err();
+        assert_eq!(
+            error_message(&chained),
+            "reading the story: no story with id \"x\""
+        );
+    }
 }
