@@ -1114,6 +1114,24 @@ fn a_year_or_a_month_finds_the_stories_dated_in_it_as_well_as_those_naming_it() 
         );
         assert_eq!(bombings.hits[0].date, july7[0].date, "{query}");
     }
+    // an ordinal day too; few stories write "7th", so the day's London stories come first and
+    // make up the stories with every word
+    let seventh = search(&built.index, "london july 7th, 2005 ");
+    assert_eq!(
+        seventh.notices,
+        [format!(
+            "\"july 7th, 2005\" is read as a date too: the {} stories dated 7 July 2005 match it",
+            july7.len()
+        )]
+    );
+    let london_that_day = july7
+        .iter()
+        .filter(|s| s.title.to_lowercase().contains("london"))
+        .count();
+    assert!(london_that_day >= 2, "{london_that_day}");
+    for hit in &seventh.hits[..london_that_day] {
+        assert_eq!(hit.date, july7[0].date, "{}", hit.id);
+    }
     // a day no story is dated on, in a month some are: the month is said (the day is a word)
     let dates: std::collections::HashSet<Date> = built.stories.iter().map(|s| s.date).collect();
     let empty = (2003..2026)

@@ -2087,13 +2087,18 @@ fn chinese_dates(words: Vec<String>) -> Vec<String> {
     out
 }
 
-/// The day (1 to 31) a word names: a number, with a comma after it allowed (`12,`), or a
-/// number and 日 (`12日`).
+/// The day (1 to 31) a word names: a number, as an ordinal too (`7th`, `1st`), with a comma
+/// after it allowed (`12,`, `7th,`), or a number and 日 (`12日`).
 fn named_day(word: &str) -> Option<u32> {
     let number = word
         .strip_suffix('日')
         .or_else(|| word.strip_suffix(','))
         .unwrap_or(word);
+    let lower = number.to_ascii_lowercase();
+    let number = ["st", "nd", "rd", "th"]
+        .iter()
+        .find_map(|suffix| lower.strip_suffix(suffix))
+        .unwrap_or(&lower);
     if number.is_empty() || number.len() > 2 || !number.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -2578,9 +2583,19 @@ mod tests {
         // a day the calendar does not have: no date (nor the month: it is not beside the year)
         assert!(super::months_of_years(&words("february 30 2008")).is_empty());
         assert_eq!(super::named_day("31"), Some(31));
-        for word in ["0", "32", "123", "", "1st"] {
+        assert_eq!(super::named_day("1st"), Some(1));
+        assert_eq!(super::named_day("22ND,"), Some(22));
+        for word in ["0", "32", "123", "", "st", "32nd", "7x", "7 th"] {
             assert_eq!(super::named_day(word), None, "{word}");
         }
+        assert_eq!(
+            super::months_of_years(&words("July 7th, 2005 London")),
+            [day("july", 2005, 7, ("7th,", 7), "July 7th, 2005")]
+        );
+        assert_eq!(
+            super::months_of_years(&words("the 7th july 2005")),
+            [day("july", 2005, 7, ("7th", 7), "7th july 2005")]
+        );
         assert_eq!(
             cut(&["2008", "年", "5", "月", "12", "日", "地震"]),
             ["2008", "5月", "12日", "地震"]
