@@ -222,48 +222,63 @@ fn tag_and_date_filters_count_exactly() {
 #[test]
 fn facets_match_counts_computed_from_the_stories() {
     let Some(built) = wcep() else { return };
-    let request = SearchRequest {
-        query: "earthquake".into(),
-        facets: true,
-        limit: 5_000,
-        ..Default::default()
-    };
-    let results = built.index.search(&request).unwrap();
-    assert!(
-        results.total > 300 && results.total < 5_000,
-        "{}",
-        results.total
-    );
     let by_id: HashMap<&str, &Story> = built.stories.iter().map(|s| (s.id.as_str(), s)).collect();
     let normalizer = TagNormalizer::new();
-    let mut tags: HashMap<String, u64> = HashMap::new();
-    let mut months: HashMap<String, u64> = HashMap::new();
-    for hit in &results.hits {
-        let story = by_id[hit.id.as_str()];
-        let mut keys: Vec<String> = story.contexts.iter().map(|t| normalizer.key(t)).collect();
-        keys.sort();
-        keys.dedup();
-        for key in keys {
-            *tags.entry(key).or_default() += 1;
+    let distinct_tags = built.index.tables().tags.len();
+    // a few matches (their tags sorted and counted) and many (counted in a dense array)
+    for (query, least, most) in [
+        ("obama", 300, distinct_tags / 16),
+        ("earthquake", distinct_tags / 16, usize::MAX),
+    ] {
+        let total = search(&built.index, query).total;
+        assert!(total > least && total < most, "{query}: {total}");
+        let request = SearchRequest {
+            query: query.into(),
+            facets: true,
+            limit: total,
+            ..Default::default()
+        };
+        let results = built.index.search(&request).unwrap();
+        assert_eq!(results.hits.len(), total);
+        let mut tags: HashMap<String, u64> = HashMap::new();
+        let mut months: HashMap<String, u64> = HashMap::new();
+        for hit in &results.hits {
+            let story = by_id[hit.id.as_str()];
+            let mut keys: Vec<String> = story.contexts.iter().map(|t| normalizer.key(t)).collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                *tags.entry(key).or_default() += 1;
+            }
+            *months
+                .entry(story.date.to_string()[..7].to_string())
+                .or_default() += 1;
         }
-        *months
-            .entry(story.date.to_string()[..7].to_string())
-            .or_default() += 1;
-    }
-    let facets = results.facets.expect("facets");
-    assert_eq!(facets.tags.len(), 20);
-    for facet in &facets.tags {
-        assert_eq!(tags[&facet.key], facet.count, "tag {}", facet.tag);
-    }
-    let mut expected_top: Vec<u64> = tags.values().copied().collect();
-    expected_top.sort_unstable_by(|a, b| b.cmp(a));
-    assert_eq!(
-        facets.tags.iter().map(|t| t.count).collect::<Vec<_>>(),
-        expected_top[..20]
-    );
-    assert_eq!(facets.months.len(), months.len());
-    for month in &facets.months {
-        assert_eq!(months[&month.month], month.count, "month {}", month.month);
+        let facets = results.facets.expect("facets");
+        // the 20 most used tags, most used first, ties by key
+        let mut expected: Vec<(String, u64)> = tags.into_iter().collect();
+        expected.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        expected.truncate(20);
+        assert_eq!(
+            facets
+                .tags
+                .iter()
+                .map(|t| (t.key.clone(), t.count))
+                .collect::<Vec<_>>(),
+            expected,
+            "{query}"
+        );
+        let mut expected: Vec<(String, u64)> = months.into_iter().collect();
+        expected.sort();
+        assert_eq!(
+            facets
+                .months
+                .iter()
+                .map(|m| (m.month.clone(), m.count))
+                .collect::<Vec<_>>(),
+            expected,
+            "{query}"
+        );
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::ops::Bound;
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -16,14 +17,14 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DateTime, DocAddress, DocSet, Searcher, SegmentReader, Term};
+use tantivy::{DocAddress, DocId, DocSet, Searcher, SegmentReader, Term};
 
 use crate::analyzer;
 use crate::error::Result;
 use crate::query::{Clause, ParsedQuery, parse};
-use crate::schema::{TextFields, date_time, day_of};
+use crate::schema::{TextFields, date_time};
 use crate::store::{NO_ORDINAL, StoryIndex};
-use crate::tables::TagEntry;
+use crate::tables::{Tables, TagEntry};
 use crate::top::{By, TopStories};
 
 /// How results are ordered.
@@ -1952,23 +1953,31 @@ impl StoryIndex {
     }
 
     fn facets(&self, searcher: &Searcher, query: &dyn Query) -> Result<Facets> {
-        let (tag_counts, month_counts) = searcher.search(query, &FacetCollector)?;
+        let matched = searcher.search(query, &FacetCollector { index: self })?;
         let tables = self.tables();
-        let mut tags: Vec<TagCount> = tag_counts
-            .into_iter()
-            .map(|(key, count)| {
-                let tag = tables.tag_id(&key).map_or_else(
-                    || key.clone(),
-                    |id| tables.tags[id as usize].display.clone(),
-                );
-                TagCount { tag, key, count }
+        let mut tags: Vec<TagCount> = Vec::new();
+        let mut counts = tag_counts(tables, &matched);
+        let order = |a: &(u32, u64), b: &(u32, u64)| {
+            b.1.cmp(&a.1).then_with(|| {
+                tables.tags[a.0 as usize]
+                    .key
+                    .cmp(&tables.tags[b.0 as usize].key)
             })
-            .collect();
-        tags.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-        tags.truncate(FACET_TAGS);
-        let mut months: Vec<(i32, u64)> = month_counts.into_iter().collect();
-        months.sort();
-        let months = months
+        };
+        if counts.len() > FACET_TAGS {
+            counts.select_nth_unstable_by(FACET_TAGS - 1, order);
+            counts.truncate(FACET_TAGS);
+        }
+        counts.sort_by(order);
+        for (tag, count) in counts {
+            let entry = &tables.tags[tag as usize];
+            tags.push(TagCount {
+                tag: entry.display.clone(),
+                key: entry.key.clone(),
+                count,
+            });
+        }
+        let months = month_counts(tables, &matched)
             .into_iter()
             .map(|(m, count)| MonthCount {
                 month: format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1),
@@ -2246,28 +2255,31 @@ struct HitFields {
     language: Language,
 }
 
-/// Counts tag keys and months over every matching story, exactly (per segment, then merged).
-struct FacetCollector;
-
-struct FacetSegment {
-    tags: Option<tantivy::columnar::StrColumn>,
-    dates: tantivy::columnar::Column<DateTime>,
-    tag_counts: Vec<u64>,
-    months: HashMap<i32, u64>,
+/// The scorer tables' ordinals of every matching story (per segment, then concatenated), for
+/// [`StoryIndex::facets`] to count their tags and months from the tables: reading tag keys
+/// from tantivy's columns cost a compressed dictionary block per distinct tag, which made
+/// facets over a broad query take seconds on a large archive.
+struct FacetCollector<'a> {
+    index: &'a StoryIndex,
 }
 
-impl Collector for FacetCollector {
-    type Fruit = (HashMap<String, u64>, HashMap<i32, u64>);
+struct FacetSegment {
+    ordinals: Arc<[u32]>,
+    matched: Vec<u32>,
+}
+
+impl Collector for FacetCollector<'_> {
+    type Fruit = Vec<u32>;
     type Child = FacetSegment;
 
     fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<FacetSegment> {
-        let tags = segment.fast_fields().str("tag")?;
-        let terms = tags.as_ref().map_or(0, |t| t.num_terms());
+        let ordinals = self
+            .index
+            .ordinals(segment)
+            .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
         Ok(FacetSegment {
-            tags,
-            dates: segment.fast_fields().date("date")?,
-            tag_counts: vec![0; terms],
-            months: HashMap::new(),
+            ordinals,
+            matched: Vec::new(),
         })
     }
 
@@ -2275,50 +2287,86 @@ impl Collector for FacetCollector {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
-        let mut merged = (HashMap::new(), HashMap::new());
-        for (tags, months) in fruits {
-            for (k, v) in tags {
-                *merged.0.entry(k).or_insert(0) += v;
-            }
-            for (k, v) in months {
-                *merged.1.entry(k).or_insert(0) += v;
-            }
-        }
-        Ok(merged)
+    fn merge_fruits(&self, fruits: Vec<Vec<u32>>) -> tantivy::Result<Vec<u32>> {
+        Ok(fruits.concat())
     }
 }
 
 impl SegmentCollector for FacetSegment {
-    type Fruit = (HashMap<String, u64>, HashMap<i32, u64>);
+    type Fruit = Vec<u32>;
 
     fn collect(&mut self, doc: u32, _: f32) {
-        if let Some(tags) = &self.tags {
-            for ord in tags.term_ords(doc) {
-                self.tag_counts[ord as usize] += 1;
-            }
-        }
-        if let Some(date) = self.dates.first(doc) {
-            let day = day_of(date);
-            *self
-                .months
-                .entry(day.year() * 12 + day.month() as i32 - 1)
-                .or_insert(0) += 1;
+        if let Some(&ord) = self.ordinals.get(doc as usize)
+            && ord != NO_ORDINAL
+        {
+            self.matched.push(ord);
         }
     }
 
-    fn harvest(self) -> Self::Fruit {
-        let mut tags = HashMap::new();
-        if let Some(column) = &self.tags {
-            let mut text = String::new();
-            for (ord, count) in self.tag_counts.iter().enumerate() {
-                if *count > 0 && column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {
-                    tags.insert(text.clone(), *count);
-                }
+    fn collect_block(&mut self, docs: &[DocId]) {
+        self.matched.extend(
+            docs.iter()
+                .filter_map(|&doc| self.ordinals.get(doc as usize).copied())
+                .filter(|&ord| ord != NO_ORDINAL),
+        );
+    }
+
+    fn harvest(self) -> Vec<u32> {
+        self.matched
+    }
+}
+
+/// How many stories of `matched` (tables ordinals, each once) carry each tag: `(tag id,
+/// count)` in tag id order. A dense count when the stories are many, else their tags sorted.
+fn tag_counts(tables: &Tables, matched: &[u32]) -> Vec<(u32, u64)> {
+    let tags = tables.tags.len();
+    if matched.len() >= tags / 16 {
+        let mut counts = vec![0u32; tags];
+        for &ord in matched {
+            for &tag in &tables.story_tags[ord as usize] {
+                counts[tag as usize] += 1;
             }
         }
-        (tags, self.months)
+        return (0..)
+            .zip(counts)
+            .filter(|&(_, count)| count > 0)
+            .map(|(tag, count)| (tag, u64::from(count)))
+            .collect();
     }
+    let mut all: Vec<u32> = matched
+        .iter()
+        .flat_map(|&ord| tables.story_tags[ord as usize].iter().copied())
+        .collect();
+    all.sort_unstable();
+    all.chunk_by(|a, b| a == b)
+        .map(|run| (run[0], run.len() as u64))
+        .collect()
+}
+
+/// How many stories of `matched` (tables ordinals) are dated in each month: `(year · 12 +
+/// month - 1, count)`, in calendar order. Counted by day, then by month.
+fn month_counts(tables: &Tables, matched: &[u32]) -> Vec<(i32, u64)> {
+    let days = &tables.days[..];
+    let (Some(&first), Some(&last)) = (days.first(), days.last()) else {
+        return Vec::new();
+    };
+    let mut by_day = vec![0u32; (last - first + 1) as usize];
+    for &ord in matched {
+        by_day[(days[ord as usize] - first) as usize] += 1;
+    }
+    let mut months: Vec<(i32, u64)> = Vec::new();
+    for (day, count) in (first..).zip(by_day) {
+        if count == 0 {
+            continue;
+        }
+        let date = Date::from_days_since_epoch(day);
+        let month = date.year() * 12 + date.month() as i32 - 1;
+        match months.last_mut() {
+            Some((m, total)) if *m == month => *total += u64::from(count),
+            _ => months.push((month, u64::from(count))),
+        }
+    }
+    months
 }
 
 #[cfg(test)]
