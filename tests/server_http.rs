@@ -592,6 +592,38 @@ fn chinese_archive_over_http() {
     );
     assert_eq!(status, 200);
     assert!(!related["related"].as_array().unwrap().is_empty());
+
+    // no prefix: the most used tags of all 8,984 stories' (picked, not all sorted), each
+    // shorter list the start of a longer one
+    let most_used = |limit: usize| -> Vec<(String, u64)> {
+        let (status, tags) = get(&server, &format!("/tags?limit={limit}"));
+        assert_eq!(status, 200);
+        tags["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["key"].as_str().unwrap().to_string(),
+                    t["stories"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let hundred = most_used(100);
+    assert_eq!(hundred.len(), 100);
+    assert!(
+        hundred
+            .windows(2)
+            .all(|w| w[0].1 > w[1].1 || (w[0].1 == w[1].1 && w[0].0 < w[1].0)),
+        "{hundred:?}"
+    );
+    assert!(hundred[0].1 > 100, "{hundred:?}");
+    for limit in [1, 7, 30] {
+        assert_eq!(most_used(limit), hundred[..limit], "limit {limit}");
+    }
+    let (_, timeline) = get(&server, &format!("/tags/{}", encode(&hundred[0].0)));
+    assert_eq!(timeline["stories"], hundred[0].1);
 }
 
 #[test]

@@ -20,22 +20,31 @@ pub async fn list(
     state
         .read(move |live| {
             let tables = live.engine.tables();
-            let mut found: Vec<&storyline_index::TagEntry> = tables
+            // (whether the key starts with the prefix, stories): a rank read without
+            // reaching into the keys, which lie all over the heap
+            let mut found: Vec<(bool, u32, &storyline_index::TagEntry)> = tables
                 .tags
                 .iter()
                 .filter(|t| t.continues(&prefix))
+                .map(|t| (t.key.starts_with(&prefix), t.stories, t))
                 .collect();
-            found.sort_by(|a, b| {
-                b.key
-                    .starts_with(&prefix)
-                    .cmp(&a.key.starts_with(&prefix))
-                    .then(b.stories.cmp(&a.stories))
-                    .then(a.key.cmp(&b.key))
-            });
+            let rank = |x: &(bool, u32, &storyline_index::TagEntry)| (x.0, x.1);
+            // the first `limit` by rank, then those ranked as the last of them: the first
+            // `limit` in the whole order are among these (an empty prefix continues every tag,
+            // so sorting them all would take seconds on a large archive)
+            if found.len() > limit {
+                found.select_nth_unstable_by(limit - 1, |a, b| rank(b).cmp(&rank(a)));
+                let last = rank(&found[limit - 1]);
+                let (first, rest) = found.split_at(limit);
+                let mut chosen = first.to_vec();
+                chosen.extend(rest.iter().filter(|x| rank(x) == last));
+                found = chosen;
+            }
+            found.sort_by(|a, b| rank(b).cmp(&rank(a)).then(a.2.key.cmp(&b.2.key)));
+            found.truncate(limit);
             let tags: Vec<Value> = found
                 .iter()
-                .take(limit)
-                .map(|t| json!({ "tag": t.display, "key": t.key, "stories": t.stories }))
+                .map(|(_, _, t)| json!({ "tag": t.display, "key": t.key, "stories": t.stories }))
                 .collect();
             Ok(Json(json!({ "tags": tags })))
         })
