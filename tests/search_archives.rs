@@ -1030,6 +1030,14 @@ fn a_year_or_a_month_finds_the_stories_dated_in_it_as_well_as_those_naming_it() 
     // excluded, a year leaves out the stories of that year and those naming it
     let without = all_hits(&built.index, "katrina -2005");
     assert!(without.total > 0);
+    assert_eq!(
+        without.notices,
+        [format!(
+            "\"2005\" is read as a year too: the {},{:03} stories dated 2005 are left out",
+            dated.len() / 1000,
+            dated.len() % 1000
+        )]
+    );
     for hit in &without.hits {
         let story = by_id[hit.id.as_str()];
         assert!(

@@ -942,6 +942,8 @@ struct Dated {
     period: String,
     /// the stories dated in it
     stories: u64,
+    /// whether the word was excluded (`-2005`): its stories are left out
+    left_out: bool,
 }
 
 /// A month named beside a year among a query's words, and the day named with them if any.
@@ -1027,6 +1029,9 @@ impl StoryIndex {
             .iter()
             .filter_map(|c| self.clause_query(&searcher, &mut families, c, false))
             .collect();
+        for date in &mut families.dated {
+            date.left_out = true;
+        }
         families.months = months_of_years(&parsed.clauses);
         let last = parsed.clauses.len().saturating_sub(1);
         families.words_before = parsed.clauses[..last]
@@ -1176,12 +1181,14 @@ impl StoryIndex {
             if dated[..i].iter().any(|d| d.typed == date.typed) {
                 continue;
             }
-            let stories = match date.stories {
-                1 => format!("the story dated {} matches it", date.period),
-                n => format!(
-                    "the {} stories dated {} match it",
+            let stories = match (date.stories, date.left_out) {
+                (1, false) => format!("the story dated {} matches it", date.period),
+                (1, true) => format!("the story dated {} is left out", date.period),
+                (n, left_out) => format!(
+                    "the {} stories dated {} {}",
                     thousands(n),
-                    date.period
+                    date.period,
+                    if left_out { "are left out" } else { "match it" }
                 ),
             };
             parsed.notices.push(format!(
@@ -1476,6 +1483,7 @@ impl StoryIndex {
                             kind: "year",
                             period: year.to_string(),
                             stories,
+                            left_out: false,
                         });
                     }
                     dated = stories;
@@ -1560,6 +1568,7 @@ impl StoryIndex {
                 kind,
                 period,
                 stories,
+                left_out: false,
             });
         }
         Some((query, stories))
