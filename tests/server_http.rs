@@ -656,3 +656,47 @@ fn sigterm_shuts_down_gracefully() {
         "the port is closed"
     );
 }
+
+#[test]
+fn serve_says_what_it_opens_and_how_many_stories_it_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let out = storyline(&["index", s(&sample()), "--index", s(&index), "--quiet"]);
+    assert!(out.status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_storyline"))
+        .args(["serve", "--index", s(&index), "--addr", "127.0.0.1:0"])
+        .env_remove("STORYLINE_API_TOKEN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut said = Vec::new();
+    while let Ok(line) = received.recv_timeout(Duration::from_secs(30)) {
+        let serving = line.starts_with("serving ");
+        said.push(line);
+        if serving {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    // said first, before the index is opened; then the count of stories it serves
+    assert_eq!(said.first(), Some(&format!("opening {}…", index.display())));
+    let serving = said.last().unwrap();
+    assert!(
+        serving.starts_with(&format!(
+            "serving {} (68 stories, opened in ",
+            index.display()
+        )),
+        "{said:?}"
+    );
+}

@@ -190,3 +190,10 @@ impl AppState {
         .map_err(ApiError::internal)?
     }
 }
+
+impl AppState {
+    /// How many stories the served index holds.
+    pub fn stories(&self) -> usize {
+        self.live.read().map_or(0, |live| live.index.tables().len())
+    }
+}

@@ -78,7 +78,20 @@ pub fn serve_index(index: &Path, addr: SocketAddr, config: Option<&Path>) -> Res
         limits.timeout = std::time::Duration::from_secs(seconds);
     }
     let updates = token.is_some();
+    // a large index takes a while to open (about 10 s for ten million stories): say so first
+    eprintln!("opening {}…", index.display());
+    let opening = std::time::Instant::now();
     let state = AppState::open(index, token, file.related.unwrap_or_default(), limits)?;
+    let seconds = opening.elapsed().as_secs_f64();
+    let opened = if seconds < 1.0 {
+        format!(
+            "{} stories, opened in {:.0} ms",
+            state.stories(),
+            seconds * 1e3
+        )
+    } else {
+        format!("{} stories, opened in {seconds:.1} s", state.stories())
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(BLOCKING_THREADS)
@@ -88,7 +101,7 @@ pub fn serve_index(index: &Path, addr: SocketAddr, config: Option<&Path>) -> Res
         let _ = outln!("listening on http://{bound}");
         let _ = std::io::stdout().flush();
         eprintln!(
-            "serving {} at http://{bound}/ (search page), updates {}; Ctrl-C stops",
+            "serving {} ({opened}) at http://{bound}/ (search page), updates {}; Ctrl-C stops",
             index.display(),
             if updates {
                 "enabled"
