@@ -346,8 +346,9 @@ impl Admit<'_> {
 #[derive(Debug)]
 pub struct Engine {
     tables: Arc<Tables>,
-    /// term id → the stories whose text vector holds it, ordinals ascending
-    text_postings: TextPostings,
+    /// term id → the stories whose text vector holds it, ordinals ascending (built at once by
+    /// [`Engine::new`], at the first text pass by [`Engine::for_few`])
+    text_postings: std::sync::OnceLock<TextPostings>,
     /// tag id → its stories with their days, in date order
     tag_postings: TagPostings,
     /// tag id → ln(N / stories)
@@ -459,12 +460,29 @@ impl Source for TagSource<'_> {
 }
 
 impl Engine {
-    /// An engine over `tables`.
+    /// An engine over `tables`, ready for any number of lists.
     pub fn new(tables: Arc<Tables>) -> Engine {
         let (text_postings, tag_postings) = rayon::join(
             || TextPostings::build(&tables),
             || TagPostings::build(&tables),
         );
+        Engine::with_postings(tables, Some(text_postings), tag_postings)
+    }
+
+    /// An engine for a few lists, as a one-shot command asks: the text postings (the largest
+    /// part of the engine, 1.7 GB for ten million stories) are built at the first list that
+    /// reads them. A story with tags usually needs none: its list is settled by its story
+    /// lines before any text neighbour could make it.
+    pub fn for_few(tables: Arc<Tables>) -> Engine {
+        let tag_postings = TagPostings::build(&tables);
+        Engine::with_postings(tables, None, tag_postings)
+    }
+
+    fn with_postings(
+        tables: Arc<Tables>,
+        text_postings: Option<TextPostings>,
+        tag_postings: TagPostings,
+    ) -> Engine {
         let n = tables.len().max(1) as f32;
         let idf = tables
             .tags
@@ -473,9 +491,13 @@ impl Engine {
             .collect();
         let decay =
             std::sync::RwLock::new(Arc::new(DecayTable::new(ScorerSettings::default().decay)));
+        let built = std::sync::OnceLock::new();
+        if let Some(text_postings) = text_postings {
+            let _ = built.set(text_postings);
+        }
         Engine {
             tables,
-            text_postings,
+            text_postings: built,
             tag_postings,
             idf,
             decay,
@@ -490,6 +512,11 @@ impl Engine {
         let table = Arc::new(DecayTable::new(settings.decay));
         *self.decay.write().expect("decay lock") = Arc::clone(&table);
         table
+    }
+
+    fn text_postings(&self) -> &TextPostings {
+        self.text_postings
+            .get_or_init(|| TextPostings::build(&self.tables))
     }
 
     /// The tables.
@@ -551,7 +578,7 @@ impl Engine {
         let mut windows = [&[][..]; postings::LANES];
         // a stored story's terms are one chunk: their windows are found together
         for terms in subject.vector.chunks(postings::LANES) {
-            self.text_postings.near_each(
+            self.text_postings().near_each(
                 terms,
                 subject.day,
                 settings.text_candidates,

@@ -35,19 +35,21 @@ pub struct RelatedArgs {
     pub json: bool,
 }
 
+/// The index and an engine for a few lists (its text postings built only if a list reads
+/// them).
 fn open(index: &std::path::Path) -> Result<(StoryIndex, Engine)> {
     let index = super::open_index(index)?;
-    let engine = Engine::new(Arc::clone(index.tables()));
+    let engine = Engine::for_few(Arc::clone(index.tables()));
     Ok((index, engine))
 }
 
-fn find(engine: &Engine, id: &str) -> Result<u32> {
-    match engine.tables().ord(id) {
+fn find(tables: &storyline_index::Tables, id: &str) -> Result<u32> {
+    match tables.ord(id) {
         Some(ord) => Ok(ord),
         None => {
             bail!(
                 "{} (ids are printed by `storyline search`)",
-                engine.tables().unknown_id(id)
+                tables.unknown_id(id)
             )
         }
     }
@@ -56,8 +58,10 @@ fn find(engine: &Engine, id: &str) -> Result<u32> {
 /// Runs `storyline related`.
 pub fn run(args: RelatedArgs) -> Result<ExitCode> {
     let settings = args.scorer.settings()?;
-    let (index, engine) = open(&args.index)?;
-    let ord = find(&engine, &args.id)?;
+    let index = super::open_index(&args.index)?;
+    // an unknown id is said before the engine is built
+    let ord = find(index.tables(), &args.id)?;
+    let engine = Engine::for_few(Arc::clone(index.tables()));
     let items = engine.related(&engine.subject(ord), &settings, args.order);
     let list = describe(&engine, &items, args.explain);
     if args.json {
@@ -134,7 +138,7 @@ pub fn run_suggest(args: SuggestArgs) -> Result<ExitCode> {
     let settings = args.scorer.settings()?;
     let (_index, engine) = open(&args.index)?;
     let subject = match (&args.id, &args.text) {
-        (Some(id), _) => engine.subject(find(&engine, id)?),
+        (Some(id), _) => engine.subject(find(engine.tables(), id)?),
         (None, Some(text)) => {
             let tables = engine.tables();
             let day = args

@@ -406,6 +406,49 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn an_engine_for_a_few_lists_lists_what_the_whole_engine_lists() {
+        let stories =
+            storyline_synth::generate(&storyline_synth::SynthConfig::new(20_000, 5, Language::En));
+        let tables = Arc::new(Tables::build(&stories, &TagNormalizer::new(), 1));
+        let whole = Engine::new(Arc::clone(&tables));
+        let few = Engine::for_few(Arc::clone(&tables));
+        assert!(few.text_postings.get().is_none());
+        let settings = ScorerSettings::default();
+        let (tagged, untagged): (Vec<u32>, Vec<u32>) = (0..20_000u32)
+            .step_by(41)
+            .partition(|&ord| !tables.story_tags[ord as usize].is_empty());
+        assert!(tagged.len() > 150 && untagged.len() > 150);
+        // a story with tags is mostly listed from its story lines alone, with no text postings
+        // built (a one-shot `storyline related` then skips building them)
+        let needless = tagged[..100]
+            .iter()
+            .filter(|&&ord| {
+                let alone = Engine::for_few(Arc::clone(&tables));
+                alone.related(&whole.subject(ord), &settings, RankOrder::Default);
+                alone.text_postings.get().is_none()
+            })
+            .count();
+        assert!(needless >= 80, "{needless} of 100");
+        for &ord in &tagged {
+            let subject = whole.subject(ord);
+            assert_eq!(
+                few.related(&subject, &settings, RankOrder::Default),
+                whole.related(&subject, &settings, RankOrder::Default),
+                "story {ord}"
+            );
+        }
+        for &ord in &untagged {
+            let subject = whole.subject(ord);
+            assert_eq!(
+                few.related(&subject, &settings, RankOrder::Default),
+                whole.related(&subject, &settings, RankOrder::Default),
+                "story {ord}"
+            );
+        }
+        assert!(few.text_postings.get().is_some());
+    }
+
+    #[test]
     fn site_lists_read_newest_first_equal_counting_every_story() {
         let engine = synthetic_engine(30_000, 11);
         let broad = engine
