@@ -17,7 +17,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, DocId, DocSet, Searcher, SegmentReader, Term};
+use tantivy::{DocAddress, DocSet, Searcher, SegmentReader, Term};
 
 use crate::analyzer;
 use crate::error::Result;
@@ -1964,7 +1964,6 @@ impl StoryIndex {
     fn facets(&self, searcher: &Searcher, query: &dyn Query) -> Result<Facets> {
         let matched = searcher.search(query, &FacetCollector { index: self })?;
         let tables = self.tables();
-        let mut tags: Vec<TagCount> = Vec::new();
         let mut counts = tag_counts(tables, &matched);
         let order = |a: &(u32, u64), b: &(u32, u64)| {
             b.1.cmp(&a.1).then_with(|| {
@@ -1978,14 +1977,17 @@ impl StoryIndex {
             counts.truncate(FACET_TAGS);
         }
         counts.sort_by(order);
-        for (tag, count) in counts {
-            let entry = &tables.tags[tag as usize];
-            tags.push(TagCount {
-                tag: entry.display.clone(),
-                key: entry.key.clone(),
-                count,
-            });
-        }
+        let tags = counts
+            .into_iter()
+            .map(|(tag, count)| {
+                let entry = &tables.tags[tag as usize];
+                TagCount {
+                    tag: entry.display.clone(),
+                    key: entry.key.clone(),
+                    count,
+                }
+            })
+            .collect();
         let months = month_counts(tables, &matched)
             .into_iter()
             .map(|(m, count)| MonthCount {
@@ -2310,14 +2312,6 @@ impl SegmentCollector for FacetSegment {
         {
             self.matched.push(ord);
         }
-    }
-
-    fn collect_block(&mut self, docs: &[DocId]) {
-        self.matched.extend(
-            docs.iter()
-                .filter_map(|&doc| self.ordinals.get(doc as usize).copied())
-                .filter(|&ord| ord != NO_ORDINAL),
-        );
     }
 
     fn harvest(self) -> Vec<u32> {

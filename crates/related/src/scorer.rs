@@ -491,13 +491,9 @@ impl Engine {
             .collect();
         let decay =
             std::sync::RwLock::new(Arc::new(DecayTable::new(ScorerSettings::default().decay)));
-        let built = std::sync::OnceLock::new();
-        if let Some(text_postings) = text_postings {
-            let _ = built.set(text_postings);
-        }
         Engine {
             tables,
-            text_postings: built,
+            text_postings: text_postings.map_or_else(std::sync::OnceLock::new, Into::into),
             tag_postings,
             idf,
             decay,

@@ -105,6 +105,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// How many stories the served index holds.
+    pub fn stories(&self) -> usize {
+        self.live.read().map_or(0, |live| live.index.tables().len())
+    }
+
     /// State over the index at `path`.
     pub fn open(
         path: &Path,
@@ -188,12 +193,5 @@ impl AppState {
         })
         .await
         .map_err(ApiError::internal)?
-    }
-}
-
-impl AppState {
-    /// How many stories the served index holds.
-    pub fn stories(&self) -> usize {
-        self.live.read().map_or(0, |live| live.index.tables().len())
     }
 }

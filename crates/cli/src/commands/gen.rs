@@ -104,7 +104,7 @@ pub struct GenSummary {
     pub seconds: f64,
 }
 
-/// What the summary counts, batch by batch.
+/// What the summary counts, batch by batch (in date order, as [`generate_each`] hands them).
 #[derive(Default)]
 struct Tally {
     stories: usize,
@@ -124,9 +124,10 @@ impl Tally {
                 self.spellings.insert(spelling.clone());
             }
         }
-        for date in stories.iter().map(|s| s.date) {
-            self.first = Some(self.first.map_or(date, |d| d.min(date)));
-            self.last = Some(self.last.map_or(date, |d| d.max(date)));
+        // batches come in date order
+        if let (Some(first), Some(last)) = (stories.first(), stories.last()) {
+            self.first.get_or_insert(first.date);
+            self.last = Some(last.date);
         }
     }
 
