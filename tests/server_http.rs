@@ -290,6 +290,11 @@ fn every_error_path_answers_with_one_json_shape() {
         ("/stories/x/related?order=random", 400, "invalid_parameter"),
         ("/tags/No%20such%20tag", 404, "not_found"),
         ("/tags?limit=1000", 400, "invalid_parameter"),
+        ("/tags?q=war", 400, "invalid_parameter"),
+        ("/search?query=fire", 400, "invalid_parameter"),
+        ("/stories/x?limit=3", 400, "invalid_parameter"),
+        ("/tags/Thomas%20Fire?prefix=t", 400, "invalid_parameter"),
+        ("/healthz?verbose=1", 400, "invalid_parameter"),
         ("/no/such/route", 404, "not_found"),
     ];
     for (path, status, code) in cases {
@@ -309,6 +314,41 @@ fn every_error_path_answers_with_one_json_shape() {
             "{path}"
         );
     }
+    // a parameter the route does not take is named, with what the route takes and the
+    // parameter most likely meant, before any work is done
+    let unknown = [
+        (
+            "/tags?prefix=thomas&limt=3",
+            "parameter \"limt\": unknown parameter: GET /tags takes prefix, limit; did you mean \"limit\"?",
+        ),
+        (
+            "/search?q=fire&Sort=newest",
+            "parameter \"Sort\": unknown parameter: GET /search takes q, tag, from, to, lang, sort, limit, offset, facets; did you mean \"sort\"?",
+        ),
+        (
+            "/stories/news/1999/1/1/nothing/related?olderOnly=true",
+            "parameter \"olderOnly\": unknown parameter: GET /stories/{id}/related takes limit, order, explain, older_only, same_language, max_age_days, exclude_tag, text_weight; did you mean \"older_only\"?",
+        ),
+        (
+            "/stories/news/1999/1/1/nothing?explain=true",
+            "parameter \"explain\": unknown parameter: GET /stories/{id} takes no parameters",
+        ),
+    ];
+    for (path, message) in unknown {
+        let (got, body) = get(&server, path);
+        assert_error(got, &body, 400, "invalid_parameter");
+        assert_eq!(body["error"]["message"], message, "{path}");
+    }
+    let (status, _, body) = request(&server, "DELETE", "/stories/x?force=1", &[], None);
+    assert_error(
+        status,
+        &serde_json::from_slice(&body).unwrap(),
+        400,
+        "invalid_parameter",
+    );
+    // the page takes any query (links shared with tracking parameters still open it)
+    let (status, _, _) = request(&server, "GET", "/?utm_source=mail", &[], None);
+    assert_eq!(status, 200);
     let long = format!("/search?q={}", "a".repeat(600));
     let (status, body) = get(&server, &long);
     assert_error(status, &body, 400, "invalid_parameter");

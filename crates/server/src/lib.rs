@@ -25,7 +25,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 pub use error::{ApiError, ErrorCode};
@@ -178,6 +178,44 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
+/// The documented route a request is for: `/stories/{*id}` serves both a story and, with
+/// `/related` at the end of a GET, its related stories.
+fn route_doc(method: &axum::http::Method, matched: &str, path: &str) -> Option<&'static RouteDoc> {
+    let method = if method == axum::http::Method::HEAD {
+        "get".to_string()
+    } else {
+        method.as_str().to_ascii_lowercase()
+    };
+    let documented = match matched {
+        "/stories/{*id}" if method == "get" && path.ends_with("/related") => {
+            "/stories/{id}/related"
+        }
+        "/stories/{*id}" => "/stories/{id}",
+        other => other,
+    };
+    ROUTES
+        .iter()
+        .find(|r| r.path == documented && r.method == method)
+}
+
+/// Rejects a query parameter the route does not take (the route table's, as `/openapi.json`
+/// lists them), before the handler runs. The page and its assets are not in the table and
+/// take anything.
+async fn known_params(request: Request, next: Next) -> Response {
+    let matched = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str);
+    if let Some(doc) = matched.and_then(|m| route_doc(request.method(), m, request.uri().path())) {
+        let known: Vec<&str> = doc.params.iter().map(|(name, _, _)| *name).collect();
+        let route = format!("{} {}", doc.method.to_ascii_uppercase(), doc.path);
+        if let Err(error) = params::Params::parse(request.uri().query()).only(&route, &known) {
+            return error.into_response();
+        }
+    }
+    next.run(request).await
+}
+
 /// Request ids, logs and metrics around every request.
 async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -223,6 +261,7 @@ pub fn app(state: AppState) -> Router {
         .route("/openapi.json", get(routes::system::openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(middleware::from_fn(known_params))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)

@@ -76,6 +76,29 @@ impl Params {
         Ok(value)
     }
 
+    /// Checks that every parameter is one `route` takes (`known`: its names). An unknown one
+    /// is an error naming it, the route and what the route takes, with the name most likely
+    /// meant: a misspelt parameter is never silently ignored.
+    pub fn only(&self, route: &str, known: &[&str]) -> ApiResult<()> {
+        let Some((name, _)) = self.0.iter().find(|(k, _)| !known.contains(&k.as_str())) else {
+            return Ok(());
+        };
+        let takes = if known.is_empty() {
+            "takes no parameters".to_string()
+        } else {
+            format!("takes {}", known.join(", "))
+        };
+        let meant = known
+            .iter()
+            .filter_map(|k| Some((name_distance(name, k)?, *k)))
+            .min()
+            .map_or(String::new(), |(_, k)| format!("; did you mean {k:?}?"));
+        Err(ApiError::parameter(
+            name,
+            format!("unknown parameter: {route} {takes}{meant}"),
+        ))
+    }
+
     /// A boolean (`true`/`false`/`1`/`0`; present without value: true).
     pub fn flag(&self, name: &str) -> ApiResult<bool> {
         match self.get(name).map(str::trim) {
@@ -88,6 +111,32 @@ impl Params {
             )),
         }
     }
+}
+
+/// How far a parameter name typed is from a known one, when it is close enough to be the one
+/// meant: the same letters but for case, `-` or `_` (`olderOnly`, `older-only`), or at most
+/// one edit in four letters (`limt`, `ofset`, `exclude_tags`).
+fn name_distance(typed: &str, known: &str) -> Option<usize> {
+    let plain = |s: &str| -> Vec<char> {
+        s.chars()
+            .filter(|c| *c != '_' && *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let (a, b) = (plain(typed), plain(known));
+    // Levenshtein distance, one row at a time
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    let distance = row[b.len()];
+    (distance <= b.len() / 4).then_some(distance)
 }
 
 /// Percent-decoding with `+` as space; invalid escapes are kept as written.
@@ -144,5 +193,38 @@ mod tests {
         assert!(err.message.contains("expected a whole number"));
         assert!(Params::parse(Some("facets")).flag("facets").unwrap());
         assert!(Params::parse(Some("facets=maybe")).flag("facets").is_err());
+    }
+
+    #[test]
+    fn an_unknown_parameter_is_named_with_the_one_meant() {
+        let known = ["prefix", "limit"];
+        assert!(
+            Params::parse(Some("prefix=war&limit=3"))
+                .only("GET /tags", &known)
+                .is_ok()
+        );
+        let message = |query: &str, known: &[&str]| {
+            Params::parse(Some(query))
+                .only("GET /tags", known)
+                .unwrap_err()
+                .message
+        };
+        assert_eq!(
+            message("q=war", &known),
+            "parameter \"q\": unknown parameter: GET /tags takes prefix, limit"
+        );
+        assert_eq!(
+            message("prefix=war&limt=3", &known),
+            "parameter \"limt\": unknown parameter: GET /tags takes prefix, limit; did you mean \"limit\"?"
+        );
+        assert!(message("Prefix=war", &known).ends_with("did you mean \"prefix\"?"));
+        assert_eq!(
+            message("x=1", &[]),
+            "parameter \"x\": unknown parameter: GET /tags takes no parameters"
+        );
+        let related = ["older_only", "exclude_tag", "max_age_days"];
+        assert!(message("olderOnly", &related).ends_with("did you mean \"older_only\"?"));
+        assert!(message("exclude_tags=a", &related).ends_with("did you mean \"exclude_tag\"?"));
+        assert!(message("max_age=3", &related).ends_with("older_only, exclude_tag, max_age_days"));
     }
 }
