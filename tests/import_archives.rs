@@ -239,6 +239,37 @@ fn wcep_imports_every_day_with_about_half_the_events_tagged() {
             .any(|s| s.id.starts_with("wcep/2005-06-12/") && s.title.ends_with("boxing. Wikinews")),
         "2005-06-12's event with an unbracketed source was lost"
     );
+    // sources written with commas between them (`(Bloomberg), (The Telegraph)`) are sources,
+    // not part of the title: 1,829 titles ended with such groups
+    let with_sources = imported
+        .stories
+        .iter()
+        .filter(|s| {
+            let title = s.title.trim_end_matches([',', ';', '.']);
+            title.ends_with(')') && title.contains(". (") && !title.ends_with(".)")
+        })
+        .count();
+    assert!(
+        with_sources < 100,
+        "{with_sources} titles end with source groups after their last sentence"
+    );
+    let pound = imported
+        .stories
+        .iter()
+        .find(|s| {
+            s.id.starts_with("wcep/2016-06-24/")
+                && s.title.starts_with("The British pound and FTSE")
+        })
+        .expect("2016-06-24's story of the pound");
+    assert!(
+        pound
+            .title
+            .ends_with("a stronger than expected result for Leave."),
+        "{}",
+        pound.title
+    );
+    let names: Vec<&str> = pound.sources.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Bloomberg", "The Telegraph"]);
     let tagged = imported
         .stories
         .iter()

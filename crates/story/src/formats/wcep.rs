@@ -31,7 +31,9 @@
 //!    prefix as a context too, after its heading group's: under `Arab Spring`, `2011 Libyan
 //!    civil war: …` names the event's own, more specific line.
 //!
-//! Trailing groups of an event become its sources (names only: the YAML has no links). Ids are
+//! Trailing groups of an event become its sources (names only: the YAML has no links), also
+//! when `,` `;` or `.` separate them (`… for Leave. (Bloomberg), (The Telegraph)`), up to
+//! where a sentence last ends before them. Ids are
 //! `wcep/<date>/<slug of the event's first words>`, with `-2`, `-3` … for repeats within a day,
 //! so they are stable across re-imports of the same archive.
 
@@ -188,19 +190,10 @@ enum Item<'a> {
 /// Splits trailing `(…)` groups off and decides heading or event (rule 1 above); `last`: the
 /// item is the last of its category.
 fn classify(text: &str, last: bool) -> Item<'_> {
-    let mut body = text.trim_end();
-    let mut groups = Vec::new();
-    while body.ends_with(')') {
-        let Some(open) = matching_open(body) else {
-            break;
-        };
-        let inner = body[open + 1..body.len() - 1].trim();
-        if inner.len() > 80 {
-            break;
-        }
-        groups.push(inner.to_string());
-        body = body[..open].trim_end();
-    }
+    // groups written with separators (`(Bloomberg), (The Telegraph)`, `(NYT), (VOA).`) are
+    // taken as such up to where a sentence ends before them: `… continue (next week).` and
+    // `… from "elevated" (yellow) to "high" (orange).` keep their groups and period
+    let (body, mut groups) = separated_groups(text).unwrap_or_else(|| trailing_groups(text));
     if body.is_empty() {
         // nothing but parentheses: treat the whole text as the event
         return Item::Event {
@@ -210,7 +203,7 @@ fn classify(text: &str, last: bool) -> Item<'_> {
     }
     groups.reverse();
     let words = body.split_whitespace().count();
-    let sentence_end = body.ends_with(['.', '!', '?', '"', '\'', '”', '’', ';']);
+    let sentence_end = ends_like_a_sentence(body);
     let sourcy = groups.last().is_some_and(|g| {
         !g.chars().any(|c| c.is_ascii_digit()) && !g.starts_with(|c: char| c.is_lowercase())
     });
@@ -229,6 +222,65 @@ fn classify(text: &str, last: bool) -> Item<'_> {
     } else {
         Item::Heading
     }
+}
+
+/// `text` without its trailing `(…)` groups (of at most 80 bytes each), and the groups, last
+/// first.
+fn trailing_groups(text: &str) -> (&str, Vec<String>) {
+    let mut body = text.trim_end();
+    let mut groups = Vec::new();
+    while let Some((before, inner)) = last_group(body) {
+        groups.push(inner.to_string());
+        body = before;
+    }
+    (body, groups)
+}
+
+/// [`trailing_groups`] with a `,` `;` or `.` between or after the groups going with them, cut
+/// where the rest last ends a sentence (`.`, `!`, `?`, then maybe a closing quote); `None`
+/// when it never does.
+fn separated_groups(text: &str) -> Option<(&str, Vec<String>)> {
+    let mut body = text.trim_end();
+    let mut groups = Vec::new();
+    let mut cut = None;
+    loop {
+        if let Some(before) = body.strip_suffix([',', ';', '.'])
+            && before.trim_end().ends_with(')')
+        {
+            body = before.trim_end();
+        }
+        let Some((before, inner)) = last_group(body) else {
+            break;
+        };
+        groups.push(inner.to_string());
+        body = before;
+        if body
+            .trim_end_matches(['"', '\'', '”', '’'])
+            .ends_with(['.', '!', '?'])
+        {
+            cut = Some((body, groups.len()));
+        }
+    }
+    cut.map(|(body, n)| {
+        groups.truncate(n);
+        (body, groups)
+    })
+}
+
+/// `text`'s last `(…)` group, if it ends with one of at most 80 bytes: the text before it and
+/// the group's inside, trimmed.
+fn last_group(text: &str) -> Option<(&str, &str)> {
+    if !text.ends_with(')') {
+        return None;
+    }
+    let open = matching_open(text)?;
+    let inner = text[open + 1..text.len() - 1].trim();
+    (inner.len() <= 80).then(|| (text[..open].trim_end(), inner))
+}
+
+/// Whether `text` ends as a sentence does.
+fn ends_like_a_sentence(text: &str) -> bool {
+    text.ends_with(['.', '!', '?', '"', '\'', '”', '’', ';'])
 }
 
 /// Whether a sentence ends inside `text` and more follows (rule 1): a word of at least three
@@ -404,6 +456,44 @@ mod tests {
             events[1].id,
             "wcep/2017-12-11/forces-withdraw-from-the-region-now"
         );
+    }
+
+    #[test]
+    fn sources_with_commas_between_them_are_sources() {
+        let day = "Date: '2020-08-03'\nIntelligence_Payload:\n  A:\n  - Markets fall in Freedonia. (Bloomberg), (The Freedonian Times)\n  - Elections were held in 1996. (NYT), (VOA).\n  - The alert goes from \"elevated\" (yellow) to \"high\" (orange).\n  - Talks will continue in Geneva after a pause (next week).\n  - Troops cross the river at dawn in the north of Sylvania. (Sylvania Post), (Reuters)\n";
+        let events = parse_wcep_day(day, Path::new("2020-08-03.yaml")).unwrap();
+        let read: Vec<(&str, Vec<&str>)> = events
+            .iter()
+            .map(|e| {
+                let sources = e.sources.iter().map(|s| s.name.as_str()).collect();
+                (e.title.as_str(), sources)
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (
+                    "Markets fall in Freedonia.",
+                    vec!["Bloomberg", "The Freedonian Times"]
+                ),
+                ("Elections were held in 1996.", vec!["NYT", "VOA"]),
+                // no sentence ends before the groups: they are the text's own
+                (
+                    "The alert goes from \"elevated\" (yellow) to \"high\" (orange).",
+                    vec![]
+                ),
+                (
+                    "Talks will continue in Geneva after a pause (next week).",
+                    vec![]
+                ),
+                (
+                    "Troops cross the river at dawn in the north of Sylvania.",
+                    vec!["Sylvania Post", "Reuters"]
+                ),
+            ]
+        );
+        // the id is made of the title, not of its sources
+        assert_eq!(events[0].id, "wcep/2020-08-03/markets-fall-in-freedonia");
     }
 
     #[test]
