@@ -5,3 +5,4 @@ pub mod link;
 pub mod page;
 pub mod variants;
 pub mod wcep;
+pub mod wikilinks;

@@ -10,6 +10,7 @@ use std::path::Path;
 use crate::date::Date;
 use crate::formats::link::{parse_link, story_id_from_link, strip_list_marker};
 use crate::formats::variants::resolve_variants;
+use crate::formats::wikilinks::strip_external_links;
 use crate::model::{Language, RelatedEntry, Source, Story, Version};
 use crate::tag::normalize_tag;
 use crate::{Result, StoryError};
@@ -172,7 +173,7 @@ pub fn parse_page(text: &str, rel_path: &str, file: &Path) -> Result<Page> {
                     .map(String::from);
                 versions.push(Version {
                     id: story_id_from_link(link.target),
-                    title: link.text.trim().to_string(),
+                    title: headline_text(link.text),
                     timestamp,
                     current,
                 });
@@ -190,7 +191,7 @@ pub fn parse_page(text: &str, rel_path: &str, file: &Path) -> Result<Page> {
                 })?;
                 related.push(RelatedEntry {
                     id: story_id_from_link(link.target),
-                    title: link.text.trim().to_string(),
+                    title: headline_text(link.text),
                     contexts: annotation_contexts(link.rest),
                 });
             }
@@ -198,6 +199,14 @@ pub fn parse_page(text: &str, rel_path: &str, file: &Path) -> Result<Page> {
         }
     }
 
+    // external-link markup: inline links read as their labels, trailing ones are sources
+    let title = title.map(|title| match strip_external_links(&title) {
+        Some((text, sources)) => {
+            story_sources.extend(sources.into_iter().map(|name| Source { name, url: None }));
+            text
+        }
+        None => title,
+    });
     let Some(title) = title.filter(|t| !t.is_empty()) else {
         if day_links > 0 {
             return Ok(Page::Day);
@@ -244,6 +253,11 @@ pub fn parse_page(text: &str, rel_path: &str, file: &Path) -> Result<Page> {
         versions,
         related,
     })))
+}
+
+/// A headline as another page links it (Related, Changes): without external-link markup.
+fn headline_text(text: &str) -> String {
+    strip_external_links(text).map_or_else(|| text.trim().to_string(), |(text, _)| text)
 }
 
 fn read_source_item(item: &str, sources: &mut Vec<Source>, images: &mut Vec<String>) {
