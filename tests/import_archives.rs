@@ -296,6 +296,35 @@ fn wcep_imports_every_day_with_about_half_the_events_tagged() {
     );
     let names: Vec<&str> = pound.sources.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Bloomberg", "The Telegraph"]);
+    // an address written after the text (72 events) is a source, not part of the title
+    let addressed: Vec<&str> = imported
+        .stories
+        .iter()
+        .map(|s| s.title.as_str())
+        .filter(|title| title.contains("http:") || title.contains("https:"))
+        .collect();
+    assert!(
+        addressed.is_empty(),
+        "{:?}",
+        &addressed[..addressed.len().min(3)]
+    );
+    let pier = imported
+        .stories
+        .iter()
+        .find(|s| {
+            s.title
+                .starts_with("Brighton, England's historic West Pier")
+        })
+        .expect("the West Pier's collapse");
+    assert!(
+        pier.title.ends_with("until it was closed in 1975."),
+        "{}",
+        pier.title
+    );
+    assert_eq!(
+        pier.sources.last().map(|s| s.name.as_str()),
+        Some("www.guardian.co.uk")
+    );
     let tagged = imported
         .stories
         .iter()

@@ -43,6 +43,7 @@ use std::path::Path;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::date::Date;
+use crate::formats::wikilinks::split_addresses;
 use crate::model::{Language, Source, Story};
 use crate::{Result, StoryError};
 
@@ -125,6 +126,10 @@ pub fn parse_wcep_day(text: &str, file: &Path) -> Result<Vec<Story>> {
                 }
                 Item::Event { body, sources } => {
                     previous_was_heading = false;
+                    // an address written after the text (`… seven.http://uk.news.yahoo.com/…`)
+                    // is a source too
+                    let (text, addresses) = split_addresses(body);
+                    let body = text.trim_end();
                     // (an event without a group has no words to compare)
                     let belongs = !group.is_empty() && {
                         let words = line_words(body);
@@ -160,6 +165,10 @@ pub fn parse_wcep_day(text: &str, file: &Path) -> Result<Vec<Story>> {
                     story.sources = sources
                         .into_iter()
                         .map(|name| Source { name, url: None })
+                        .chain(addresses.into_iter().map(|url| Source {
+                            name: host(url).to_string(),
+                            url: Some(url.to_string()),
+                        }))
                         .collect();
                     stories.push(story);
                 }
@@ -372,6 +381,12 @@ fn matching_open(text: &str) -> Option<usize> {
     None
 }
 
+/// The host of an address: `http://uk.news.yahoo.com/031123/…` → `uk.news.yahoo.com`.
+fn host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
+
 /// `Israeli-Palestinian conflict: A suicide bombing …` → `Israeli-Palestinian conflict`.
 fn inline_context(body: &str) -> Option<&str> {
     let (prefix, rest) = body.split_once(": ")?;
@@ -494,6 +509,26 @@ mod tests {
         );
         // the id is made of the title, not of its sources
         assert_eq!(events[0].id, "wcep/2020-08-03/markets-fall-in-freedonia");
+    }
+
+    #[test]
+    fn an_address_after_the_text_is_a_source() {
+        let day = "Date: '2020-08-03'\nIntelligence_Payload:\n  A:\n  - The old pier collapses.http://news.example.com/arts/story/0,1,866,00.html\n  - A second launch in a week.<ref>http://www.example.co.nz/story.cfm ?</ref>\n";
+        let events = parse_wcep_day(day, Path::new("2020-08-03.yaml")).unwrap();
+        assert_eq!(events[0].title, "The old pier collapses.");
+        assert_eq!(events[0].id, "wcep/2020-08-03/the-old-pier-collapses");
+        assert_eq!(
+            events[0].sources,
+            [Source {
+                name: "news.example.com".to_string(),
+                url: Some("http://news.example.com/arts/story/0,1,866,00.html".to_string()),
+            }]
+        );
+        assert_eq!(events[1].title, "A second launch in a week.");
+        assert_eq!(
+            events[1].sources[0].url.as_deref(),
+            Some("http://www.example.co.nz/story.cfm")
+        );
     }
 
     #[test]

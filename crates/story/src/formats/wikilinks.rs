@@ -95,25 +95,42 @@ fn address_start(word: &str) -> Option<usize> {
         .min()
 }
 
-/// `text` without its bare addresses.
-fn without_addresses(text: &str) -> String {
+/// `text` without its bare addresses, and the addresses (a `<ref>` written right before one
+/// goes with it).
+pub(crate) fn split_addresses(text: &str) -> (String, Vec<&str>) {
+    let mut addresses = Vec::new();
     if !text.contains("http") {
-        return text.to_string();
+        return (text.to_string(), addresses);
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
+    let mut after_address = false;
     while !rest.is_empty() {
         let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
         let space_end = rest[word_end..]
             .find(|c: char| !c.is_whitespace())
             .map_or(rest.len(), |n| word_end + n);
-        match address_start(&rest[..word_end]) {
-            Some(at) => out.push_str(&rest[..at]),
-            None => out.push_str(&rest[..space_end]),
+        let word = &rest[..word_end];
+        match address_start(word) {
+            Some(at) => {
+                out.push_str(word[..at].strip_suffix("<ref>").unwrap_or(&word[..at]));
+                addresses.push(word[at..].trim_end_matches("</ref>"));
+                after_address = true;
+            }
+            // the end of an address a space broke off (`storydisplay.cfm ?`, `en /`)
+            None if after_address
+                && word
+                    .trim_end_matches("</ref>")
+                    .chars()
+                    .all(|c| "/?&=#".contains(c)) => {}
+            None => {
+                out.push_str(&rest[..space_end]);
+                after_address = false;
+            }
         }
         rest = &rest[space_end..];
     }
-    out
+    (out, addresses)
 }
 
 /// The headline without its external-link markup and bare addresses, and the labels of the
@@ -141,7 +158,7 @@ pub fn strip_external_links(headline: &str) -> Option<(String, Vec<String>)> {
     let mut text = String::with_capacity(headline.len());
     for piece in &pieces {
         match piece {
-            Piece::Text(t) => text.push_str(&without_addresses(t)),
+            Piece::Text(t) => text.push_str(&split_addresses(t).0),
             Piece::Link(label) => text.push_str(label.unwrap_or_default()),
         }
     }
