@@ -80,6 +80,14 @@ fn thecontext_zh_imports_every_story_without_errors() {
         })
         .expect("2013-09-14's chemical weapons deal");
     assert_eq!(deal.title, "美國和俄羅斯就敘利亞化學武器問題達成協議。");
+    // nor does the opening bracket of a link the export cut off (`…證明資料。《`, 6 headlines)
+    let dangling: Vec<&str> = imported
+        .stories
+        .iter()
+        .map(|s| s.title.as_str())
+        .filter(|title| title.ends_with(['《', '（', '(', '「', '【', '[']))
+        .collect();
+    assert!(dangling.is_empty(), "{dangling:?}");
     let names: Vec<&str> = deal.sources.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["華盛頓時報"]);
     let zh_count = imported

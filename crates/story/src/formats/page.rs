@@ -199,13 +199,10 @@ pub fn parse_page(text: &str, rel_path: &str, file: &Path) -> Result<Page> {
         }
     }
 
-    // external-link markup: inline links read as their labels, trailing ones are sources
-    let title = title.map(|title| match strip_external_links(&title) {
-        Some((text, sources)) => {
-            story_sources.extend(sources.into_iter().map(|name| Source { name, url: None }));
-            text
-        }
-        None => title,
+    let title = title.map(|title| {
+        let (text, sources) = clean_headline(&title);
+        story_sources.extend(sources.into_iter().map(|name| Source { name, url: None }));
+        text
     });
     let Some(title) = title.filter(|t| !t.is_empty()) else {
         if day_links > 0 {
@@ -255,9 +252,22 @@ pub fn parse_page(text: &str, rel_path: &str, file: &Path) -> Result<Page> {
     })))
 }
 
-/// A headline as another page links it (Related, Changes): without external-link markup.
+/// A headline as a reader sees it, and the sources that trailed it: external-link markup read
+/// (inline links as their labels, trailing ones as sources), and an opening bracket at the very
+/// end, which opened what the export cut off (`…證明資料。《`), dropped.
+fn clean_headline(headline: &str) -> (String, Vec<String>) {
+    let (mut text, sources) =
+        strip_external_links(headline).unwrap_or_else(|| (headline.trim().to_string(), Vec::new()));
+    let kept = text
+        .trim_end_matches(['《', '（', '(', '「', '【', '[', ' '])
+        .len();
+    text.truncate(kept);
+    (text, sources)
+}
+
+/// A headline as another page links it (Related, Changes), as a reader sees it.
 fn headline_text(text: &str) -> String {
-    strip_external_links(text).map_or_else(|| text.trim().to_string(), |(text, _)| text)
+    clean_headline(text).0
 }
 
 fn read_source_item(item: &str, sources: &mut Vec<Source>, images: &mut Vec<String>) {
