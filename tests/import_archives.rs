@@ -258,6 +258,26 @@ fn wcep_imports_every_day_with_about_half_the_events_tagged() {
         "bare years as contexts: {:?}",
         &years[..years.len().min(5)]
     );
+    // nor is the end of a list (`Attacks on U.S. bases in Iraq, Jordan, and Syria` is one) or
+    // an abbreviation (`COVID-19 pandemic in Washington, D.C.`)
+    let cut: Vec<&String> = imported
+        .stories
+        .iter()
+        .flat_map(|s| &s.contexts)
+        .filter(|c| c.starts_with("and ") || c.as_str() == "D.C.")
+        .collect();
+    assert!(
+        cut.is_empty(),
+        "cut contexts: {:?}",
+        &cut[..cut.len().min(5)]
+    );
+    assert!(
+        imported.stories.iter().any(|s| s
+            .contexts
+            .iter()
+            .any(|c| c == "Attacks on U.S. bases in Iraq, Jordan, and Syria")),
+        "the list in a name was cut"
+    );
     // the last item of a category, without a period or sources, is still an event
     assert!(
         imported.stories.iter().any(

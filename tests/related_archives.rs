@@ -94,23 +94,27 @@ fn the_putin_withdrawal_finds_its_story_line_close_in_time() {
 fn quality_on_the_current_events_archive() {
     let Some((_, engine)) = wcep() else { return };
     let settings = ScorerSettings::default();
-    // 8,000 queries, not 2,000: a change that moves a few stories' tags shifts which stories
-    // a smaller sample draws, and 2,000 queries' leafP moved by ±0.01 from one draw to another
-    // (0.816–0.836 over seeds 42, 7, 99 on one import); 8,000 take under a second
-    let queries = sample_queries(engine, 8000, 42);
-    assert_eq!(queries.len(), 8000);
+    // every story with tags is a query (50,102 of them, in about 2 s), not a sample: a sample
+    // is drawn by position among the tagged stories, so a change that gives or takes one
+    // story's tags draws another sample, and leafP moved by up to ±0.013 from one draw to the
+    // next (2,000 queries: 0.816–0.836 over seeds 42, 7 and 99 on one import; 8,000: 0.818–0.833
+    // on imports whose whole-archive figures are equal to four digits)
+    let queries = sample_queries(engine, usize::MAX, 42);
+    assert!(queries.len() > 50_000, "{} queries", queries.len());
     let rows = evaluate(engine, &settings, &queries, None, None);
     let (default, site, text_only) = (&rows[0], &rows[1], &rows[2]);
     eprintln!("{rows:#?}");
     // The archive's tags are the measure, so these figures move with how the importer reads
-    // them. Read as now (a heading group heads only the events that share a word with it):
-    // leafP@10 0.831, medDays 17; 13.4% of the queries carry only lone tags, which caps tagP
-    // and leafP at 0.866, so issue 4's 0.88 cannot be reached on this reading. Before, about
-    // 10,000 unrelated events inherited the heading group above them: same-day pseudo-lines
-    // that were easy to find (0.891 / 9 days, cap 0.912). leafP is held to 95% of its cap.
+    // them. Read as now (a heading group heads only the events that share a word with it), over
+    // every tagged story: leafP@10 0.828, tagP@10 0.862, medDays 17; 13.7% of the stories carry
+    // only lone tags, which caps tagP and leafP at 0.863, so issue 4's 0.88 cannot be reached on
+    // this reading. (The bound of 0.83 held here before was set on a sample of 2,000 that read
+    // 0.836; the whole archive read 0.828 then too.) Before, about 10,000 unrelated events
+    // inherited the heading group above them: same-day pseudo-lines that were easy to find
+    // (0.891 / 9 days, cap 0.912). leafP is held to 95% of its cap.
     let cap = 1.0 - default.lone_tag_queries;
     assert!(
-        default.leaf_p10 >= 0.83 && default.leaf_p10 >= 0.95 * cap,
+        default.leaf_p10 >= 0.82 && default.leaf_p10 >= 0.95 * cap,
         "default leafP@10 {} (cap {cap})",
         default.leaf_p10
     );
@@ -120,7 +124,8 @@ fn quality_on_the_current_events_archive() {
         default.med_days
     );
     assert!(default.leaf_p10 > site.leaf_p10 + 0.05 && default.med_days * 5.0 < site.med_days);
-    // text only: measured 0.455 on 8,000 queries (issue 4's target 0.40; TF-IDF cosine with decay: about 0.21).
+    // text only: 0.453 over every tagged story (issue 4's target 0.40; TF-IDF cosine with
+    // decay: about 0.21).
     // The text agrees better with the tags since events no longer inherit unrelated headings
     // (0.399 before; 0.409 while the bare years of `… election, 2016` were tags)
     assert!(
@@ -311,6 +316,17 @@ fn site_order_reproduces_the_zh_archives_own_related_sections() {
         recall("site")
     );
     assert!(recall("site") > recall("default") && recall("default") > 0.2);
+    // `--queries all`: every story with tags, no sample
+    let all = storyline(&["eval", s(&index), "--queries", "all", "--no-baseline"]);
+    assert!(all.status.success());
+    let table = String::from_utf8_lossy(&all.stdout);
+    assert!(
+        table.starts_with("8890 queries (every story with tags)"),
+        "{table}"
+    );
+    let none = storyline(&["eval", s(&index), "--queries", "0"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("at least 1 query, or all"));
 }
 
 #[test]

@@ -18,8 +18,10 @@ use super::scorer_args::ScorerArgs;
 pub struct EvalArgs {
     /// The index directory.
     pub index: PathBuf,
-    /// How many query stories (stories with tags, sampled).
-    #[arg(long, default_value_t = 2000)]
+    /// How many query stories (stories with tags, sampled), or `all`: every story with tags,
+    /// whose figures have no sampling error (a sample is drawn by position among the tagged
+    /// stories, so any change to which stories carry tags draws another one).
+    #[arg(long, default_value = "2000", value_parser = parse_queries)]
     pub queries: usize,
     /// The sampling seed.
     #[arg(long, default_value_t = 42)]
@@ -73,11 +75,15 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         )?;
         return Ok(ExitCode::SUCCESS);
     }
-    outln!(
-        "{} queries (stories with tags, seed {})\n",
-        queries.len(),
-        args.seed
-    )?;
+    if args.queries >= queries.len() {
+        outln!("{} queries (every story with tags)\n", queries.len())?;
+    } else {
+        outln!(
+            "{} queries (stories with tags, seed {})\n",
+            queries.len(),
+            args.seed
+        )?;
+    }
     outln!("| ranking | tagP@10 | leafP@10 | medDays | len | suggest@3 | existing@10 |")?;
     outln!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")?;
     let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
@@ -101,4 +107,16 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         )?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--queries`: a whole number, or `all`.
+fn parse_queries(text: &str) -> Result<usize, String> {
+    if text.eq_ignore_ascii_case("all") {
+        return Ok(usize::MAX);
+    }
+    match text.parse::<usize>() {
+        Ok(0) => Err("at least 1 query, or all".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("expected a whole number or all, found {text:?}")),
+    }
 }

@@ -26,6 +26,9 @@
 //! 3. A heading naming several contexts separated by `", "` is split into them. A part that is
 //!    only a year (`2016`, `2015–16`) ends the name before it, as in `Tornado outbreak of March
 //!    3, 2019` or `United States presidential election in Ohio, 2016`: it is not a context.
+//!    Nor is an abbreviation (`Washington, D.C.`); and a list in a name (`Attacks on U.S. bases
+//!    in Iraq, Jordan, and Syria`) is one name with the part it starts in (the one before its
+//!    members of at most two words).
 //! 4. Older days (2002–2011) write the story line inline, `Israeli-Palestinian conflict: A …`;
 //!    an event that starts with such a short capitalised prefix (at most 6 words) takes the
 //!    prefix as a context too, after its heading group's: under `Arab Spring`, `2011 Libyan
@@ -112,7 +115,7 @@ pub fn parse_wcep_day(text: &str, file: &Path) -> Result<Vec<Story>> {
                 let message = format!("category {category:?}: expected text items, found {item:?}");
                 return Err(StoryError::format(file, None, message));
             };
-            let text = collapse_whitespace(&text);
+            let text = without_placeholder(&collapse_whitespace(&text));
             match classify(&text, k + 1 == items.len()) {
                 Item::Heading => {
                     if !previous_was_heading {
@@ -340,8 +343,24 @@ fn context_names(heading: &str) -> Vec<String> {
             && part
                 .chars()
                 .all(|c| c.is_ascii_digit() || c == '–' || c == '-');
+        // the end of a list in a name (`Attacks on U.S. bases in Iraq, Jordan, and Syria`) makes
+        // one name of the list's short members and the part the list starts in
+        if (part.starts_with("and ") || part.starts_with("or ")) && !names.is_empty() {
+            let mut from = names.len() - 1;
+            while from > 0 && names[from].split_whitespace().count() <= 2 {
+                from -= 1;
+            }
+            let name = format!("{}, {part}", names[from..].join(", "));
+            names.truncate(from);
+            names.push(name);
+            continue;
+        }
+        // an abbreviation (`Washington, D.C.`) goes on the name before it too
+        let abbreviation = part.len() <= 6
+            && part.contains('.')
+            && part.chars().all(|c| c.is_ascii_uppercase() || c == '.');
         match names.last_mut() {
-            Some(name) if year => {
+            Some(name) if year || abbreviation => {
                 name.push_str(", ");
                 name.push_str(part);
             }
@@ -379,6 +398,23 @@ fn matching_open(text: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// `text` without the editors' placeholder for a source not yet found (`… occurs.[Newslink
+/// missing]`, `… Malta. [NEWSLINK MISSING].`, `<<NEWSLINK MISSING>>`): it is no part of the
+/// event, and it hid the sentence's end, so the event was read as a heading.
+fn without_placeholder(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let Some(at) = lower.find("newslink missing") else {
+        return text.to_string();
+    };
+    let from = text[..at].trim_end_matches(['[', '<']).len();
+    let after = at + "newslink missing".len();
+    let to = after + text[after..].len() - text[after..].trim_start_matches([']', '>']).len();
+    let rest = text[to..].strip_prefix('.').unwrap_or(&text[to..]);
+    format!("{}{}", text[..from].trim_end(), rest)
+        .trim()
+        .to_string()
 }
 
 /// The host of an address: `http://uk.news.yahoo.com/031123/…` → `uk.news.yahoo.com`.
@@ -512,6 +548,23 @@ mod tests {
     }
 
     #[test]
+    fn a_placeholder_for_a_missing_source_is_dropped() {
+        let day = "Date: '2005-03-25'\nIntelligence_Payload:\n  A:\n  - Processions are held all over Lowland. [NEWSLINK MISSING].\n  - Freedonia border war\n  - The first shipment leaves the port.[Newslink missing]\n  - A well owned by Lowland Oil explodes. <<NEWSLINK MISSING>>\n  - Another event. (AP)\n";
+        let events = parse_wcep_day(day, Path::new("2005-03-25.yaml")).unwrap();
+        let titles: Vec<&str> = events.iter().map(|e| e.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Processions are held all over Lowland.",
+                "The first shipment leaves the port.",
+                "A well owned by Lowland Oil explodes.",
+                "Another event."
+            ]
+        );
+        assert_eq!(events[1].contexts, ["Freedonia border war"]);
+    }
+
+    #[test]
     fn an_address_after_the_text_is_a_source() {
         let day = "Date: '2020-08-03'\nIntelligence_Payload:\n  A:\n  - The old pier collapses.http://news.example.com/arts/story/0,1,866,00.html\n  - A second launch in a week.<ref>http://www.example.co.nz/story.cfm ?</ref>\n";
         let events = parse_wcep_day(day, Path::new("2020-08-03.yaml")).unwrap();
@@ -609,6 +662,21 @@ mod tests {
         );
         // a year alone is a context (nothing before it to belong to)
         assert_eq!(context_names("2016"), ["2016"]);
+        // so does an abbreviation; a list in a name is one name with the part it starts in
+        assert_eq!(
+            context_names(
+                "Lowland Spring, Attacks on bases in Freedonia, Sylvania, and Lowland, COVID-19 pandemic in Lowtown, D.C."
+            ),
+            [
+                "Lowland Spring",
+                "Attacks on bases in Freedonia, Sylvania, and Lowland",
+                "COVID-19 pandemic in Lowtown, D.C."
+            ]
+        );
+        assert_eq!(
+            context_names("Parole for Freedonians, Sylvanians, and Lowlanders"),
+            ["Parole for Freedonians, Sylvanians, and Lowlanders"]
+        );
     }
 
     #[test]
