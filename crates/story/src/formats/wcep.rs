@@ -131,8 +131,15 @@ pub fn parse_wcep_day(text: &str, file: &Path) -> Result<Vec<Story>> {
                     previous_was_heading = false;
                     // an address written after the text (`… seven.http://uk.news.yahoo.com/…`)
                     // is a source too
-                    let (text, addresses) = split_addresses(body);
-                    let body = text.trim_end();
+                    let (text, mut addresses) = split_addresses(body);
+                    let body = match text.trim_end() {
+                        // nothing but an address: it is the event's text, as written
+                        "" => {
+                            addresses.clear();
+                            body
+                        }
+                        text => text,
+                    };
                     // (an event without a group has no words to compare)
                     let belongs = !group.is_empty() && {
                         let words = line_words(body);
@@ -582,6 +589,10 @@ mod tests {
             events[1].sources[0].url.as_deref(),
             Some("http://www.example.co.nz/story.cfm")
         );
+        // an event that is nothing but an address keeps it as its text
+        let day = "Date: '2020-08-03'\nIntelligence_Payload:\n  A:\n  - http://news.example.com/story.html\n";
+        let events = parse_wcep_day(day, Path::new("2020-08-03.yaml")).unwrap();
+        assert_eq!(events[0].title, "http://news.example.com/story.html");
     }
 
     #[test]
