@@ -817,6 +817,41 @@ fn a_joined_word_is_read_as_the_two_words_it_joins() {
 }
 
 #[test]
+fn an_abbreviation_with_its_period_finds_the_word_written_out() {
+    let Some(built) = wcep() else { return };
+    // no story has both `pres` and `bush`: the rare `près` of Granges-près-Marnand ranked first
+    let found = search(&built.index, "pres. bush");
+    assert_eq!(found.notices, ["\"pres.\" is read as \"president\" too"]);
+    assert!(
+        found.hits.len() == 10 && found.total > 100,
+        "{}",
+        found.total
+    );
+    for hit in &found.hits {
+        let title = hit.title.text.to_lowercase();
+        assert!(
+            title.contains("president") && title.contains("bush"),
+            "{}",
+            hit.title.text
+        );
+    }
+    // every story of `president bush` is found (the word as typed still counts too)
+    let written_out = search(&built.index, "president bush");
+    assert!(
+        found.total >= written_out.total && written_out.total > 100,
+        "{} < {}",
+        found.total,
+        written_out.total
+    );
+    let senator = search(&built.index, "sen. mccain");
+    assert!(
+        senator.hits[0].title.text.contains("Senator"),
+        "{}",
+        senator.hits[0].title.text
+    );
+}
+
+#[test]
 fn a_rare_joined_word_is_searched_as_the_two_words_too() {
     let Some(built) = wcep() else { return };
     for (typed, apart, shown) in [

@@ -183,6 +183,36 @@ pub fn date_range(text: &str) -> Option<(Option<Date>, Option<Date>)> {
     }
 }
 
+/// Abbreviations news writes with a period (`Pres. Bush`, `Gov. Newsom`, `Sen. McCain`), and
+/// the words stories write out: a query's `pres.` also finds `president`. (Without this, no
+/// story has both `pres` and `bush`, and the rare `pres` of `Granges-près-Marnand` ranked
+/// first.)
+const ABBREVIATIONS: [(&str, &str); 14] = [
+    ("pres", "president"),
+    ("gov", "governor"),
+    ("govt", "government"),
+    ("sen", "senator"),
+    ("rep", "representative"),
+    ("gen", "general"),
+    ("lt", "lieutenant"),
+    ("col", "colonel"),
+    ("sgt", "sergeant"),
+    ("capt", "captain"),
+    ("dept", "department"),
+    ("intl", "international"),
+    ("univ", "university"),
+    ("assn", "association"),
+];
+
+/// The word an abbreviated word typed with its period stands for.
+fn abbreviation(word: &str) -> Option<&'static str> {
+    let short = word.strip_suffix('.')?.to_ascii_lowercase();
+    ABBREVIATIONS
+        .iter()
+        .find(|(abbreviated, _)| *abbreviated == short)
+        .map(|(_, full)| *full)
+}
+
 /// Parses a query. Never fails: anything it cannot read is taken as words.
 pub fn parse(input: &str) -> ParsedQuery {
     let mut parsed = ParsedQuery {
@@ -239,6 +269,14 @@ pub fn parse(input: &str) -> ParsedQuery {
         };
         let clause = if quoted {
             Clause::Phrase(text)
+        } else if let Some(full) = (!negated && !pending_or)
+            .then(|| abbreviation(&text))
+            .flatten()
+        {
+            parsed
+                .notices
+                .push(format!("\"{text}\" is read as \"{full}\" too"));
+            Clause::AnyOf(vec![Clause::Word(text), Clause::Word(full.to_string())])
         } else {
             Clause::Word(text)
         };
@@ -270,6 +308,23 @@ mod tests {
 
     fn word(w: &str) -> Clause {
         Clause::Word(w.into())
+    }
+
+    #[test]
+    fn an_abbreviation_with_its_period_is_read_as_the_word_too() {
+        let parsed = parse("Pres. bush");
+        assert_eq!(
+            parsed.clauses,
+            [
+                Clause::AnyOf(vec![word("Pres."), word("president")]),
+                word("bush")
+            ]
+        );
+        assert_eq!(parsed.notices, ["\"Pres.\" is read as \"president\" too"]);
+        // without the period, excluded, or in an OR: as typed
+        assert_eq!(parse("pres bush").clauses, [word("pres"), word("bush")]);
+        assert_eq!(parse("bush -sen.").excluded, [word("sen.")]);
+        assert!(parse("bush OR gov.").notices.is_empty());
     }
 
     #[test]
