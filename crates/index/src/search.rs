@@ -524,7 +524,7 @@ fn replace_tag(query: &str, typed: &str, meant: &str) -> String {
 
 /// The Levenshtein distance of `a` and `b` when it is at most `most` (`None` beyond), one row
 /// of the table at a time in `row`.
-fn edit_distance(a: &[char], b: &[char], most: usize, row: &mut Vec<usize>) -> Option<usize> {
+pub fn edit_distance(a: &[char], b: &[char], most: usize, row: &mut Vec<usize>) -> Option<usize> {
     row.clear();
     row.extend(0..=b.len());
     for (i, &ca) in a.iter().enumerate() {

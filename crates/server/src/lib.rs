@@ -182,26 +182,28 @@ async fn method_not_allowed() -> ApiError {
 /// `/related` at the end of a GET, its related stories.
 fn route_doc(method: &axum::http::Method, matched: &str, path: &str) -> Option<&'static RouteDoc> {
     let method = if method == axum::http::Method::HEAD {
-        "get".to_string()
+        "get"
     } else {
-        method.as_str().to_ascii_lowercase()
+        method.as_str()
     };
+    let get = method.eq_ignore_ascii_case("get");
     let documented = match matched {
-        "/stories/{*id}" if method == "get" && path.ends_with("/related") => {
-            "/stories/{id}/related"
-        }
+        "/stories/{*id}" if get && path.ends_with("/related") => "/stories/{id}/related",
         "/stories/{*id}" => "/stories/{id}",
         other => other,
     };
     ROUTES
         .iter()
-        .find(|r| r.path == documented && r.method == method)
+        .find(|r| r.path == documented && r.method.eq_ignore_ascii_case(method))
 }
 
 /// Rejects a query parameter the route does not take (the route table's, as `/openapi.json`
 /// lists them), before the handler runs. The page and its assets are not in the table and
 /// take anything.
 async fn known_params(request: Request, next: Next) -> Response {
+    let Some(query) = request.uri().query() else {
+        return next.run(request).await;
+    };
     let matched = request
         .extensions()
         .get::<MatchedPath>()
@@ -209,7 +211,7 @@ async fn known_params(request: Request, next: Next) -> Response {
     if let Some(doc) = matched.and_then(|m| route_doc(request.method(), m, request.uri().path())) {
         let known: Vec<&str> = doc.params.iter().map(|(name, _, _)| *name).collect();
         let route = format!("{} {}", doc.method.to_ascii_uppercase(), doc.path);
-        if let Err(error) = params::Params::parse(request.uri().query()).only(&route, &known) {
+        if let Err(error) = params::Params::parse(Some(query)).only(&route, &known) {
             return error.into_response();
         }
     }

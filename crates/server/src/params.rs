@@ -124,19 +124,7 @@ fn name_distance(typed: &str, known: &str) -> Option<usize> {
             .collect()
     };
     let (a, b) = (plain(typed), plain(known));
-    // Levenshtein distance, one row at a time
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    let distance = row[b.len()];
-    (distance <= b.len() / 4).then_some(distance)
+    storyline_index::search::edit_distance(&a, &b, b.len() / 4, &mut Vec::new())
 }
 
 /// Percent-decoding with `+` as space; invalid escapes are kept as written.

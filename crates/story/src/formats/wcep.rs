@@ -115,7 +115,7 @@ pub fn parse_wcep_day(text: &str, file: &Path) -> Result<Vec<Story>> {
                 let message = format!("category {category:?}: expected text items, found {item:?}");
                 return Err(StoryError::format(file, None, message));
             };
-            let text = without_placeholder(&collapse_whitespace(&text));
+            let text = without_placeholder(collapse_whitespace(&text));
             match classify(&text, k + 1 == items.len()) {
                 Item::Heading => {
                     if !previous_was_heading {
@@ -410,15 +410,19 @@ fn matching_open(text: &str) -> Option<usize> {
 /// `text` without the editors' placeholder for a source not yet found (`… occurs.[Newslink
 /// missing]`, `… Malta. [NEWSLINK MISSING].`, `<<NEWSLINK MISSING>>`): it is no part of the
 /// event, and it hid the sentence's end, so the event was read as a heading.
-fn without_placeholder(text: &str) -> String {
-    let lower = text.to_ascii_lowercase();
-    let Some(at) = lower.find("newslink missing") else {
-        return text.to_string();
+fn without_placeholder(text: String) -> String {
+    const PLACEHOLDER: &[u8] = b"newslink missing";
+    let Some(at) = text
+        .as_bytes()
+        .windows(PLACEHOLDER.len())
+        .position(|w| w.eq_ignore_ascii_case(PLACEHOLDER))
+    else {
+        return text;
     };
     let from = text[..at].trim_end_matches(['[', '<']).len();
-    let after = at + "newslink missing".len();
-    let to = after + text[after..].len() - text[after..].trim_start_matches([']', '>']).len();
-    let rest = text[to..].strip_prefix('.').unwrap_or(&text[to..]);
+    let after = &text[at + PLACEHOLDER.len()..];
+    let rest = after.trim_start_matches([']', '>']);
+    let rest = rest.strip_prefix('.').unwrap_or(rest);
     format!("{}{}", text[..from].trim_end(), rest)
         .trim()
         .to_string()

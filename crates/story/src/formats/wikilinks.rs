@@ -7,6 +7,8 @@
 //! 時報]》` → `…達成協議。`, source 華盛頓時報), with the `date=…` a dead-link template left
 //! behind them. A link cut off by the end of the headline is dropped, and so is a bare address.
 
+use std::borrow::Cow;
+
 /// A piece of a headline: text, or an external link with its label (if it has one).
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Piece<'a> {
@@ -97,10 +99,10 @@ fn address_start(word: &str) -> Option<usize> {
 
 /// `text` without its bare addresses, and the addresses (a `<ref>` written right before one
 /// goes with it).
-pub(crate) fn split_addresses(text: &str) -> (String, Vec<&str>) {
+pub(crate) fn split_addresses(text: &str) -> (Cow<'_, str>, Vec<&str>) {
     let mut addresses = Vec::new();
     if !text.contains("http") {
-        return (text.to_string(), addresses);
+        return (Cow::Borrowed(text), addresses);
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -130,7 +132,7 @@ pub(crate) fn split_addresses(text: &str) -> (String, Vec<&str>) {
         }
         rest = &rest[space_end..];
     }
-    (out, addresses)
+    (Cow::Owned(out), addresses)
 }
 
 /// The headline without its external-link markup and bare addresses, and the labels of the
@@ -162,16 +164,11 @@ pub fn strip_external_links(headline: &str) -> Option<(String, Vec<String>)> {
             Piece::Link(label) => text.push_str(label.unwrap_or_default()),
         }
     }
-    let kept = text.trim_end_matches(is_around_sources).len();
-    // a closing bracket of the text's own stays; opening ones and separators before the
-    // sources go
-    let closing = text[kept..].starts_with(['）', ')', '」', '》', '】']);
-    let end = if closing {
-        kept + text[kept..].chars().next().map_or(0, char::len_utf8)
-    } else {
-        kept
-    };
-    text.truncate(end);
+    // opening brackets and separators before the sources go; the text's own closing ones stay
+    let kept = text
+        .trim_end_matches(|c| is_around_sources(c) && !matches!(c, '）' | ')' | '」' | '》' | '】'))
+        .len();
+    text.truncate(kept);
     // a link dropped between two spaces leaves one
     Some((
         text.split_whitespace().collect::<Vec<_>>().join(" "),
