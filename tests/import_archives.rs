@@ -90,6 +90,74 @@ fn thecontext_zh_imports_every_story_without_errors() {
     assert!(dangling.is_empty(), "{dangling:?}");
     let names: Vec<&str> = deal.sources.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["華盛頓時報"]);
+    // templates (`{{DPP}}`, `{{cn}}`, a cut-off `{{dead link`), wikilink brackets that lost
+    // their other half (`班机]]在`), HTML tags (`M<sub>W</sub>`) and character references
+    // (`&#39;`, `&nbsp;`) are read as a reader sees them: in 5 headlines, 130 Related titles, 6
+    // summaries and one tag
+    let markup = |text: &str| {
+        [
+            "{{", "]]", "[[", "<sub>", "&#39;", "&nbsp;", "&rsquo;", "&ndash;",
+        ]
+        .iter()
+        .any(|m| text.contains(m))
+    };
+    let marked: Vec<&str> = imported
+        .stories
+        .iter()
+        .flat_map(|s| {
+            [s.title.as_str(), s.summary.as_str()]
+                .into_iter()
+                .chain(s.contexts.iter().map(String::as_str))
+                .chain(s.sources.iter().map(|x| x.name.as_str()))
+                .chain(s.related.iter().map(|r| r.title.as_str()))
+                .chain(
+                    s.related
+                        .iter()
+                        .flat_map(|r| r.contexts.iter().map(String::as_str)),
+                )
+        })
+        .filter(|text| markup(text))
+        .collect();
+    assert!(marked.is_empty(), "{:?}", &marked[..marked.len().min(3)]);
+    let election = imported
+        .stories
+        .iter()
+        .find(|s| s.id.starts_with("news/2014/11/29/台灣九合一選舉進行投票"))
+        .expect("2014-11-29's local elections");
+    assert_eq!(
+        election.title,
+        "台灣九合一選舉進行投票，民進黨籍候選人贏得13位縣市長，台北市直轄市時期首任無黨籍民選市長柯文哲市長。"
+    );
+    let quake_line = imported
+        .stories
+        .iter()
+        .filter(|s| s.contexts.iter().any(|c| c == "MW"))
+        .count();
+    assert!(quake_line >= 8, "{quake_line} stories on the MW story line");
+    // a source label that is a citation template's residue (`url=…|date=…`, `…，查閱。{{en}}`)
+    // names the site instead: 100 sources
+    let residue: Vec<&str> = imported
+        .stories
+        .iter()
+        .flat_map(|s| s.sources.iter().map(|x| x.name.as_str()))
+        .filter(|name| {
+            name.is_empty()
+                || name.contains("url=")
+                || name.contains('|')
+                || name.ends_with("查閱。")
+        })
+        .collect();
+    assert!(residue.is_empty(), "{:?}", &residue[..residue.len().min(3)]);
+    let archived = imported
+        .stories
+        .iter()
+        .flat_map(|s| &s.sources)
+        .filter(|x| x.name == "www2.cna.com.tw")
+        .count();
+    assert!(
+        archived >= 10,
+        "{archived} archived CNA sources named by their site"
+    );
     let zh_count = imported
         .stories
         .iter()
@@ -324,6 +392,16 @@ fn wcep_imports_every_day_with_about_half_the_events_tagged() {
     );
     let names: Vec<&str> = pound.sources.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Bloomberg", "The Telegraph"]);
+    // wikilink brackets that lost their other half (5 events) are not part of the title
+    let bracketed: Vec<&str> = imported
+        .stories
+        .iter()
+        .map(|s| s.title.as_str())
+        .filter(|title| title.contains("[[") || title.contains("]]"))
+        .collect();
+    assert!(bracketed.is_empty(), "{bracketed:?}");
+    assert!(imported.stories.iter().any(|s| s.title
+        == "Pakistan successfully tests a new version of its Shaheen-II missile capable of carrying nuclear warheads."));
     // an address written after the text (72 events) is a source, not part of the title
     let addressed: Vec<&str> = imported
         .stories

@@ -96,6 +96,12 @@ pub fn story_id_from_link(link: &str) -> String {
     id
 }
 
+/// The host of an address: `http://uk.news.yahoo.com/031123/…` → `uk.news.yahoo.com`.
+pub fn host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

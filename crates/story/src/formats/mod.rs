@@ -2,6 +2,7 @@
 
 pub mod jsonl;
 pub mod link;
+pub mod markup;
 pub mod page;
 pub mod variants;
 pub mod wcep;

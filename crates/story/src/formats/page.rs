@@ -8,7 +8,8 @@
 use std::path::Path;
 
 use crate::date::Date;
-use crate::formats::link::{parse_link, story_id_from_link, strip_list_marker};
+use crate::formats::link::{host, parse_link, story_id_from_link, strip_list_marker};
+use crate::formats::markup;
 use crate::formats::variants::resolve_variants;
 use crate::formats::wikilinks::strip_external_links;
 use crate::model::{Language, RelatedEntry, Source, Story, Version};
@@ -91,9 +92,8 @@ fn annotation_contexts(rest: &str) -> Vec<String> {
         return Vec::new();
     }
     list.split([',', '，', '、'])
-        .map(str::trim)
+        .map(|t| markup::clean(t.trim()).into_owned())
         .filter(|t| !t.is_empty())
-        .map(String::from)
         .collect()
 }
 
@@ -135,8 +135,9 @@ pub fn parse_page(text: &str, rel_path: &str, file: &Path) -> Result<Page> {
                         date = Some(parsed);
                     }
                 } else if let Some(context) = line.strip_prefix("#####") {
-                    if title.is_none() && !context.trim().is_empty() {
-                        own_contexts.push(context.trim().to_string());
+                    let context = markup::clean(context.trim());
+                    if title.is_none() && !context.is_empty() {
+                        own_contexts.push(context.into_owned());
                     }
                 } else if let Some(headline) =
                     line.strip_prefix("# ").or((line == "#").then_some(""))
@@ -221,7 +222,7 @@ pub fn parse_page(text: &str, rel_path: &str, file: &Path) -> Result<Page> {
             "no date: expected a line `### [YYYY-M-D](…)` or a news/YYYY/M/D/ path",
         )
     })?;
-    let summary = join_paragraphs(&summary_lines);
+    let summary = markup::clean(&join_paragraphs(&summary_lines)).into_owned();
     let mut contexts = Vec::new();
     let mut seen = Vec::new();
     let related_contexts = related
@@ -253,11 +254,13 @@ pub fn parse_page(text: &str, rel_path: &str, file: &Path) -> Result<Page> {
 }
 
 /// A headline as a reader sees it, and the sources that trailed it: external-link markup read
-/// (inline links as their labels, trailing ones as sources), and an opening bracket at the very
+/// (inline links as their labels, trailing ones as sources), templates, stray wikilink brackets,
+/// HTML tags and character references read (see [`markup`]), and an opening bracket at the very
 /// end, which opened what the export cut off (`…證明資料。《`), dropped.
 fn clean_headline(headline: &str) -> (String, Vec<String>) {
-    let (mut text, sources) =
+    let (text, sources) =
         strip_external_links(headline).unwrap_or_else(|| (headline.trim().to_string(), Vec::new()));
+    let mut text = markup::clean(&text).into_owned();
     let kept = text
         .trim_end_matches(['《', '（', '(', '「', '【', '[', ' '])
         .len();
@@ -273,17 +276,51 @@ fn headline_text(text: &str) -> String {
 fn read_source_item(item: &str, sources: &mut Vec<Source>, images: &mut Vec<String>) {
     let mut rest = item;
     while let Some(link) = parse_link(rest) {
-        let name = link.text.trim();
-        if matches!(name, "Cover Image" | "IMG" | "Image" | "图片" | "圖片") {
+        let name = markup::clean(link.text.trim());
+        if matches!(&*name, "Cover Image" | "IMG" | "Image" | "图片" | "圖片") {
             images.push(link.target.to_string());
         } else {
+            let name = source_name(&name, link.target);
             sources.push(Source {
-                name: name.to_string(),
+                name,
                 url: Some(link.target.to_string()),
             });
         }
         rest = link.rest;
     }
+}
+
+/// A source's name from its link's label: the label as a reader sees it, or the site's host
+/// where the label is what a citation template left behind (`[{{link-en](…)`, `[url=https://
+/// web.archive.org/… |date=… ，中央廣播電臺，，查閱。{{zh-tw}}](…)`, `[22, 2014 6:25 AM EDT，查閱。
+/// {{en}}](…)`). A name written after the residue (`… |bot=InternetArchiveBot }} 立場新聞`) is
+/// the name.
+fn source_name(label: &str, url: &str) -> String {
+    let label = match label.rfind("}}") {
+        Some(end) => &label[end + 2..],
+        None => label,
+    };
+    let label = label.trim();
+    let residue = label.is_empty()
+        || label.contains("url=")
+        || label.contains("date=")
+        || label.contains('|')
+        || label.ends_with("查閱。")
+        || label.ends_with("查阅。");
+    if residue {
+        return site_host(url).to_string();
+    }
+    label.to_string()
+}
+
+/// The host of the site an address points to; for an archived copy
+/// (`https://web.archive.org/web/2014…/http://www.krem.com/…`), the archived site's.
+fn site_host(url: &str) -> &str {
+    let inner = ["http://", "https://"]
+        .iter()
+        .filter_map(|scheme| url.get(1..)?.rfind(scheme).map(|at| at + 1))
+        .max();
+    host(inner.map_or(url, |at| &url[at..]))
 }
 
 fn join_paragraphs(lines: &[&str]) -> String {
@@ -386,6 +423,45 @@ mod tests {
         match parse_page(text, path, Path::new(path)).unwrap() {
             Page::Story(story) => *story,
             Page::Day => panic!("read as a day page"),
+        }
+    }
+
+    #[test]
+    fn a_citation_templates_residue_is_named_by_its_site() {
+        let archived = "https://web.archive.org/web/20110303083622/http://hk.news.yahoo.com/a/1";
+        for (label, url, name) in [
+            (
+                "{{link-en",
+                "http://www.gdacs.org/report.aspx?x=1",
+                "www.gdacs.org",
+            ),
+            (
+                "url=https://web.archive.org/web/2011/ |date= ，中央社，，查閱。",
+                archived,
+                "hk.news.yahoo.com",
+            ),
+            (
+                "22, 2014 6:25 AM EDT，查閱。{{en}}",
+                "http://bigstory.ap.org/article/x",
+                "bigstory.ap.org",
+            ),
+            (
+                "link|date=2019年5月 |bot=InternetArchiveBot }} 立場新聞",
+                "https://thestandnews.com/x",
+                "立場新聞",
+            ),
+            (
+                "華盛頓時報",
+                "http://www.washingtontimes.com/news/x",
+                "華盛頓時報",
+            ),
+        ] {
+            let page = format!(
+                "### [2014-5-22](/news/2014/5/22/index.md)\n\n# 標題\n\n### 信息来源:\n\n1. [{label}]({url})\n"
+            );
+            let story = story(&page, "news/2014/5/22/x.md");
+            assert_eq!(story.sources[0].name, name, "{label}");
+            assert_eq!(story.sources[0].url.as_deref(), Some(url));
         }
     }
 

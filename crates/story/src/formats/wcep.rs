@@ -46,6 +46,8 @@ use std::path::Path;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::date::Date;
+use crate::formats::link::host;
+use crate::formats::markup;
 use crate::formats::wikilinks::split_addresses;
 use crate::model::{Language, Source, Story};
 use crate::{Result, StoryError};
@@ -115,7 +117,8 @@ pub fn parse_wcep_day(text: &str, file: &Path) -> Result<Vec<Story>> {
                 let message = format!("category {category:?}: expected text items, found {item:?}");
                 return Err(StoryError::format(file, None, message));
             };
-            let text = without_placeholder(collapse_whitespace(&text));
+            // wikilink brackets that lost their other half (`missile]] capable`) are read as text
+            let text = without_placeholder(collapse_whitespace(&markup::clean(&text)));
             match classify(&text, k + 1 == items.len()) {
                 Item::Heading => {
                     if !previous_was_heading {
@@ -426,12 +429,6 @@ fn without_placeholder(text: String) -> String {
     format!("{}{}", text[..from].trim_end(), rest)
         .trim()
         .to_string()
-}
-
-/// The host of an address: `http://uk.news.yahoo.com/031123/…` → `uk.news.yahoo.com`.
-fn host(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    rest.split(['/', '?', '#']).next().unwrap_or(rest)
 }
 
 /// `Israeli-Palestinian conflict: A suicide bombing …` → `Israeli-Palestinian conflict`.
