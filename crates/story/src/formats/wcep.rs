@@ -259,16 +259,22 @@ fn trailing_groups(text: &str) -> (&str, Vec<String>) {
 }
 
 /// [`trailing_groups`] with a `,` `;` or `.` between or after the groups going with them, cut
-/// where the rest last ends a sentence (`.`, `!`, `?`, then maybe a closing quote); `None`
-/// when it never does.
+/// where the rest last ends a sentence (`.`, `!`, `?`, then maybe a closing quote). Where it
+/// never does, trailing groups with a comma between or after them (`… up to 2,000 deaths
+/// (Guardian), (USGS), (CNN)`, `… Egyptian army (Haaretz),`) are a list of sources all the
+/// same: a sentence's own groups do not come with commas between them. `None` otherwise.
 fn separated_groups(text: &str) -> Option<(&str, Vec<String>)> {
     let mut body = text.trim_end();
     let mut groups = Vec::new();
     let mut cut = None;
+    // every trailing group, once a comma was seen after one of them
+    let mut listed = None;
+    let mut listing = false;
     loop {
         if let Some(before) = body.strip_suffix([',', ';', '.'])
             && before.trim_end().ends_with(')')
         {
+            listing |= body.ends_with(',');
             body = before.trim_end();
         }
         let Some((before, inner)) = last_group(body) else {
@@ -276,6 +282,9 @@ fn separated_groups(text: &str) -> Option<(&str, Vec<String>)> {
         };
         groups.push(inner.to_string());
         body = before;
+        if listing {
+            listed = Some((body, groups.len()));
+        }
         if body
             .trim_end_matches(['"', '\'', '”', '’'])
             .ends_with(['.', '!', '?'])
@@ -283,7 +292,7 @@ fn separated_groups(text: &str) -> Option<(&str, Vec<String>)> {
             cut = Some((body, groups.len()));
         }
     }
-    cut.map(|(body, n)| {
+    cut.or(listed).map(|(body, n)| {
         groups.truncate(n);
         (body, groups)
     })
@@ -519,7 +528,7 @@ mod tests {
 
     #[test]
     fn sources_with_commas_between_them_are_sources() {
-        let day = "Date: '2020-08-03'\nIntelligence_Payload:\n  A:\n  - Markets fall in Freedonia. (Bloomberg), (The Freedonian Times)\n  - Elections were held in 1996. (NYT), (VOA).\n  - The alert goes from \"elevated\" (yellow) to \"high\" (orange).\n  - Talks will continue in Geneva after a pause (next week).\n  - Troops cross the river at dawn in the north of Sylvania. (Sylvania Post), (Reuters)\n";
+        let day = "Date: '2020-08-03'\nIntelligence_Payload:\n  A:\n  - Markets fall in Freedonia. (Bloomberg), (The Freedonian Times)\n  - Elections were held in 1996. (NYT), (VOA).\n  - The alert goes from \"elevated\" (yellow) to \"high\" (orange).\n  - Talks will continue in Geneva after a pause (next week).\n  - Troops cross the river at dawn in the north of Sylvania. (Sylvania Post), (Reuters)\n  - Officials say the army leaves the capital (Freedonia News) (Reuters),\n  - The death toll rises to 2,000 (Freedonia News), (AP) (Reuters)\n";
         let events = parse_wcep_day(day, Path::new("2020-08-03.yaml")).unwrap();
         let read: Vec<(&str, Vec<&str>)> = events
             .iter()
@@ -548,6 +557,15 @@ mod tests {
                 (
                     "Troops cross the river at dawn in the north of Sylvania.",
                     vec!["Sylvania Post", "Reuters"]
+                ),
+                // no sentence ends before them, but a text ending `),` ends in its sources
+                (
+                    "Officials say the army leaves the capital",
+                    vec!["Freedonia News", "Reuters"]
+                ),
+                (
+                    "The death toll rises to 2,000",
+                    vec!["Freedonia News", "AP", "Reuters"]
                 ),
             ]
         );
