@@ -12,6 +12,14 @@ fn import(path: &Path) -> storyline_story::Imported {
     import_paths(&[path.to_path_buf()], None).expect("import")
 }
 
+/// What a reader reads of a story: its title, summary and tags, and its Related titles.
+fn read_texts(s: &Story) -> impl Iterator<Item = &str> {
+    [s.title.as_str(), s.summary.as_str()]
+        .into_iter()
+        .chain(s.contexts.iter().map(String::as_str))
+        .chain(s.related.iter().map(|r| r.title.as_str()))
+}
+
 /// The story of `day` whose title starts with `start`.
 fn titled<'a>(day: &'a [Story], start: &str) -> &'a Story {
     day.iter()
@@ -105,11 +113,8 @@ fn thecontext_zh_imports_every_story_without_errors() {
         .stories
         .iter()
         .flat_map(|s| {
-            [s.title.as_str(), s.summary.as_str()]
-                .into_iter()
-                .chain(s.contexts.iter().map(String::as_str))
+            read_texts(s)
                 .chain(s.sources.iter().map(|x| x.name.as_str()))
-                .chain(s.related.iter().map(|r| r.title.as_str()))
                 .chain(
                     s.related
                         .iter()
@@ -188,12 +193,7 @@ fn thecontext_zh_imports_every_story_without_errors() {
     let marked: Vec<&str> = imported
         .stories
         .iter()
-        .flat_map(|s| {
-            [s.title.as_str(), s.summary.as_str()]
-                .into_iter()
-                .chain(s.contexts.iter().map(String::as_str))
-                .chain(s.related.iter().map(|r| r.title.as_str()))
-        })
+        .flat_map(read_texts)
         .filter(|text| text.contains("-{") || text.contains("}-"))
         .collect();
     assert!(marked.is_empty(), "{:?}", &marked[..marked.len().min(3)]);

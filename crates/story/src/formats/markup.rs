@@ -75,6 +75,14 @@ pub fn clean(text: &str) -> Cow<'_, str> {
     out
 }
 
+/// [`clean`] for text already owned: returned as it is when there is nothing to read.
+pub fn clean_owned(text: String) -> String {
+    match clean(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(cleaned) => cleaned,
+    }
+}
+
 /// Each `{{…}}` replaced by what it renders as; an unclosed one at the end dropped with the rest.
 fn templates(text: &str) -> Cow<'_, str> {
     if !text.contains("{{") {
@@ -105,25 +113,19 @@ fn rendered(inner: &str) -> String {
     if let Some((_, shown)) = NAMES.iter().find(|(n, _)| *n == name) {
         return (*shown).to_string();
     }
-    if MARKS.contains(&name.as_str()) || name.starts_with("lang-") {
-        // `{{lang-en|text}}` shows its text; a mark shows nothing
-        return if name.starts_with("lang") {
-            params
-                .find(|p| !p.is_empty())
-                .unwrap_or_default()
-                .to_string()
-        } else {
-            String::new()
-        };
-    }
-    if name.starts_with("link-") || name == "link" || name == "tsl" || name == "internal link" {
-        // a link to another edition's article shows the local name first
+    // `{{lang-en|text}}` shows its text, and a link to another edition's article its local name
+    let shows_first = name == "lang"
+        || name.starts_with("lang-")
+        || name.starts_with("link-")
+        || matches!(name.as_str(), "link" | "tsl" | "internal link");
+    if shows_first {
         return params
             .find(|p| !p.is_empty())
             .unwrap_or_default()
             .to_string();
     }
-    if name.is_empty() || inner.contains('=') {
+    // a mark shows nothing
+    if MARKS.contains(&name.as_str()) || name.is_empty() || inner.contains('=') {
         return String::new();
     }
     // an unknown template with parameters shows its first; a bare one, its name
@@ -143,19 +145,18 @@ fn stray_brackets(text: &str) -> Cow<'_, str> {
     while !rest.is_empty() {
         if let Some(after) = rest.strip_prefix("[[") {
             // a whole link: its label (the part after `|`, else the target)
-            let end = after.find("]]").filter(|&e| !after[..e].contains('['));
             // a link closed by one bracket (`[[Nobel Peace Prize];`) loses that bracket too
-            let single = || after.find(']').filter(|&e| !after[..e].contains('['));
-            if let Some(end) = end {
-                let link = &after[..end];
-                out.push_str(link.rsplit('|').next().unwrap_or(link));
-                rest = &after[end + 2..];
-            } else if let Some(end) = single() {
-                let link = &after[..end];
-                out.push_str(link.rsplit('|').next().unwrap_or(link));
-                rest = &after[end + 1..];
-            } else {
-                rest = after;
+            let close = ["]]", "]"].into_iter().find_map(|close| {
+                let end = after.find(close).filter(|&e| !after[..e].contains('['))?;
+                Some((end, close.len()))
+            });
+            match close {
+                Some((end, len)) => {
+                    let link = &after[..end];
+                    out.push_str(link.rsplit('|').next().unwrap_or(link));
+                    rest = &after[end + len..];
+                }
+                None => rest = after,
             }
         } else if let Some(after) = rest.strip_prefix("]]") {
             rest = after;
@@ -172,25 +173,31 @@ fn stray_brackets(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// HTML's inline tags dropped, their text kept.
-fn inline_tags(text: &str) -> Cow<'_, str> {
-    if !text.contains('<') {
+/// `text` with each `marker` that `read` recognises replaced: `read` gets what follows the
+/// marker, writes its replacement to the output and says how many bytes of it it read. A
+/// marker it does not recognise stays as written; without any, `text` is returned as it is.
+fn rewrite(
+    text: &str,
+    marker: char,
+    mut read: impl FnMut(&str, &mut String) -> Option<usize>,
+) -> Cow<'_, str> {
+    if !text.contains(marker) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     let mut changed = false;
-    while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
-        let tag = &rest[open..];
-        match tag.find('>').filter(|&end| is_inline_tag(&tag[1..end])) {
-            Some(end) => {
+    while let Some(at) = rest.find(marker) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + marker.len_utf8()..];
+        match read(after, &mut out) {
+            Some(used) => {
                 changed = true;
-                rest = &tag[end + 1..];
+                rest = &after[used..];
             }
             None => {
-                out.push('<');
-                rest = &tag[1..];
+                out.push(marker);
+                rest = after;
             }
         }
     }
@@ -199,6 +206,14 @@ fn inline_tags(text: &str) -> Cow<'_, str> {
     }
     out.push_str(rest);
     Cow::Owned(out)
+}
+
+/// HTML's inline tags dropped, their text kept.
+fn inline_tags(text: &str) -> Cow<'_, str> {
+    rewrite(text, '<', |tag, _| {
+        let end = tag.find('>').filter(|&end| is_inline_tag(&tag[..end]))?;
+        Some(end + 1)
+    })
 }
 
 /// Whether `inside` (what is between `<` and `>`) is an inline tag: `sub`, `/sub`, `br /`,
@@ -215,36 +230,11 @@ fn is_inline_tag(inside: &str) -> bool {
 
 /// HTML character references decoded: the named ones news text uses, and numeric ones.
 fn references(text: &str) -> Cow<'_, str> {
-    if !text.contains('&') {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut changed = false;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        let decoded = after
-            .find(';')
-            .filter(|&end| end > 0 && end <= 8)
-            .and_then(|end| Some((reference(&after[..end])?, end)));
-        match decoded {
-            Some((c, end)) => {
-                out.push(c);
-                rest = &after[end + 1..];
-                changed = true;
-            }
-            None => {
-                out.push('&');
-                rest = after;
-            }
-        }
-    }
-    if !changed {
-        return Cow::Borrowed(text);
-    }
-    out.push_str(rest);
-    Cow::Owned(out)
+    rewrite(text, '&', |after, out| {
+        let end = after.find(';').filter(|&end| end > 0 && end <= 8)?;
+        out.push(reference(&after[..end])?);
+        Some(end + 1)
+    })
 }
 
 /// The character `&name;` stands for.

@@ -222,7 +222,7 @@ pub fn parse_page(text: &str, rel_path: &str, file: &Path) -> Result<Page> {
             "no date: expected a line `### [YYYY-M-D](…)` or a news/YYYY/M/D/ path",
         )
     })?;
-    let summary = markup::clean(&join_paragraphs(&summary_lines)).into_owned();
+    let summary = markup::clean_owned(join_paragraphs(&summary_lines));
     let mut contexts = Vec::new();
     let mut seen = Vec::new();
     let related_contexts = related
@@ -260,7 +260,7 @@ pub fn parse_page(text: &str, rel_path: &str, file: &Path) -> Result<Page> {
 fn clean_headline(headline: &str) -> (String, Vec<String>) {
     let (text, sources) =
         strip_external_links(headline).unwrap_or_else(|| (headline.trim().to_string(), Vec::new()));
-    let mut text = markup::clean(&text).into_owned();
+    let mut text = markup::clean_owned(text);
     let kept = text
         .trim_end_matches(['《', '（', '(', '「', '【', '[', ' '])
         .len();
