@@ -16,6 +16,7 @@
 //! Everything runs on the in-memory [`Tables`]: no index lookups on the hot path. Posting
 //! lists are date-sorted, so a very large tag is scanned only around the subject's date.
 
+use mem_prefetch::{prefetch_read_data, prefetch_write_data};
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -32,6 +33,9 @@ mod settle;
 
 use frontier::{Bound, Frontier, TagPostings};
 use postings::{TAGGED, TextPostings};
+
+/// How many postings ahead the text pass asks for a story's slot.
+const AHEAD: usize = 8;
 use settle::Source;
 
 /// The ranking to produce.
@@ -243,6 +247,13 @@ impl Scratch {
         self.touched.clear();
         self.tag_touched.clear();
         self.text_tagged.clear();
+    }
+
+    /// Asks for `ord`'s slot to be brought into the cache: it will be touched soon.
+    fn expect(&self, ord: u32) {
+        if let Some(slot) = self.slots.get(ord as usize) {
+            prefetch_write_data::<_, 3>(slot);
+        }
     }
 
     /// The slot of `ord` (on `day`), zeroed the first time this query touches it.
@@ -580,12 +591,20 @@ impl Engine {
                 settings.text_candidates,
                 &mut windows,
             );
+            for postings in &windows[..terms.len()] {
+                if let Some(first) = postings.first() {
+                    prefetch_read_data::<_, 3>(first);
+                }
+            }
             for (&(_, weight), postings) in terms.iter().zip(windows) {
                 scratch.touched.reserve(postings.len());
                 scratch.text_tagged.reserve(postings.len());
                 // whether a story is met for the first time is data, not a branch: about half
                 // are, in no predictable order
-                for posting in postings {
+                for (i, posting) in postings.iter().enumerate() {
+                    if let Some(ahead) = postings.get(i + AHEAD) {
+                        scratch.expect(ahead.ord & !TAGGED);
+                    }
                     let ord = posting.ord & !TAGGED;
                     let slot = &mut scratch.slots[ord as usize];
                     let fresh = slot.stamp != epoch;

@@ -14,7 +14,7 @@
 use storyline_index::Tables;
 
 use super::postings::window_around;
-use super::{DecayTable, Scratch, TEXT_SLACK};
+use super::{AHEAD, DecayTable, Scratch, TEXT_SLACK};
 
 /// A story in a tag's postings, with its day.
 #[derive(Debug, Clone, Copy)]
@@ -179,7 +179,11 @@ impl<'a> Frontier<'a> {
         let within = |p: &TagPosting| (p.day - day).unsigned_abs() <= reach;
         for cursor in &mut self.cursors {
             let weight = cursor.weight;
-            let mut visit = |p: TagPosting| {
+            // `ahead`: a posting visited soon, whose slot is asked for now
+            let mut visit = |p: TagPosting, ahead: Option<&TagPosting>| {
+                if let Some(ahead) = ahead {
+                    scratch.expect(ahead.ord);
+                }
                 let slot = scratch.touch(p.ord, p.day);
                 let first = slot.tag == 0.0;
                 slot.tag += weight;
@@ -187,12 +191,14 @@ impl<'a> Frontier<'a> {
                     scratch.tag_touched.push(p.ord);
                 }
             };
-            while cursor.lo > 0 && within(&cursor.postings[cursor.lo - 1]) {
+            let postings = cursor.postings;
+            while cursor.lo > 0 && within(&postings[cursor.lo - 1]) {
                 cursor.lo -= 1;
-                visit(cursor.postings[cursor.lo]);
+                let ahead = cursor.lo.checked_sub(AHEAD).map(|at| &postings[at]);
+                visit(postings[cursor.lo], ahead);
             }
-            while cursor.hi < cursor.postings.len() && within(&cursor.postings[cursor.hi]) {
-                visit(cursor.postings[cursor.hi]);
+            while cursor.hi < postings.len() && within(&postings[cursor.hi]) {
+                visit(postings[cursor.hi], postings.get(cursor.hi + AHEAD));
                 cursor.hi += 1;
             }
         }

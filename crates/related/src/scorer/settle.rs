@@ -14,6 +14,8 @@
 //! exactly.
 
 use std::cmp::Ordering;
+
+use mem_prefetch::prefetch_read_data;
 use std::collections::BinaryHeap;
 
 use super::frontier::Bound;
@@ -227,6 +229,16 @@ impl Engine {
             if !best_exact {
                 *cut = best_lower * share;
                 *sure = best_upper.max(unseen.map_or(0.0, |b| b.relevance)) * share;
+            }
+            for c in &given {
+                if !c.is_exact() && c.upper >= *cut {
+                    // its cosine will likely be needed: its vector is asked for now, so that the
+                    // wait for memory overlaps the walk instead of stalling the evaluation
+                    prefetch_read_data::<_, 2>(&self.tables.vectors[c.ord as usize][0]);
+                    prefetch_read_data::<_, 2>(
+                        &self.tables.vectors[c.ord as usize][VECTOR_TERMS / 2],
+                    );
+                }
             }
             queue.extend(
                 given
