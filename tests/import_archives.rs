@@ -408,6 +408,30 @@ fn wcep_imports_every_day_with_about_half_the_events_tagged() {
         .expect("the Egyptian army story, its source out of its title");
     let names: Vec<&str> = army.sources.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Haaretz", "New York Times"]);
+    // notes about a link (`(New York Times) (registration required)`, `(in Spanish)`) are
+    // neither sources nor part of the title
+    let notes: Vec<(&str, &str)> = imported
+        .stories
+        .iter()
+        .flat_map(|s| {
+            s.sources
+                .iter()
+                .map(move |src| (s.id.as_str(), src.name.as_str()))
+        })
+        .filter(|(_, name)| {
+            let name = name.to_lowercase();
+            name.ends_with(" required") || name == "in spanish" || name == "pdf"
+        })
+        .collect();
+    assert!(notes.is_empty(), "{notes:?}");
+    let curfew = imported
+        .stories
+        .iter()
+        .filter(|s| s.date.to_string() == "2005-11-08")
+        .find(|s| s.title.ends_with("to impose curfews."))
+        .expect("2005-11-08's curfew story");
+    let names: Vec<&str> = curfew.sources.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["New York Times"]);
     // wikilink brackets that lost their other half (5 events) are not part of the title
     let bracketed: Vec<&str> = imported
         .stories

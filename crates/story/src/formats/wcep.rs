@@ -177,6 +177,7 @@ pub fn parse_wcep_day(text: &str, file: &Path) -> Result<Vec<Story>> {
                     story.category = Some(category.clone());
                     story.sources = sources
                         .into_iter()
+                        .filter(|name| !is_link_note(name))
                         .map(|name| Source { name, url: None })
                         .chain(addresses.into_iter().map(|url| Source {
                             name: host(url).to_string(),
@@ -296,6 +297,57 @@ fn separated_groups(text: &str) -> Option<(&str, Vec<String>)> {
         groups.truncate(n);
         (body, groups)
     })
+}
+
+/// Languages a link's note can name (`(in Spanish)`).
+const NOTE_LANGUAGES: &[&str] = &[
+    "arabic",
+    "bulgarian",
+    "catalan",
+    "chinese",
+    "croatian",
+    "czech",
+    "danish",
+    "dutch",
+    "english",
+    "finnish",
+    "french",
+    "german",
+    "greek",
+    "hebrew",
+    "hungarian",
+    "indonesian",
+    "italian",
+    "japanese",
+    "korean",
+    "norwegian",
+    "persian",
+    "polish",
+    "portuguese",
+    "romanian",
+    "russian",
+    "serbian",
+    "spanish",
+    "swedish",
+    "turkish",
+    "ukrainian",
+];
+
+/// Whether a trailing group is a note about the link before it rather than a source:
+/// `(registration required)`, `(subscription required)`, `(in Spanish)`, `(PDF)`.
+fn is_link_note(group: &str) -> bool {
+    let note = group.trim().to_lowercase();
+    let note = note.as_str();
+    matches!(
+        note,
+        "registration required"
+            | "free registration required"
+            | "subscription required"
+            | "paywall"
+            | "pdf"
+    ) || note
+        .strip_prefix("in ")
+        .is_some_and(|language| NOTE_LANGUAGES.contains(&language))
 }
 
 /// `text`'s last `(…)` group, if it ends with one of at most 80 bytes: the text before it and
@@ -571,6 +623,35 @@ mod tests {
         );
         // the id is made of the title, not of its sources
         assert_eq!(events[0].id, "wcep/2020-08-03/markets-fall-in-freedonia");
+    }
+
+    #[test]
+    fn notes_about_a_link_are_not_sources() {
+        let day = "Date: '2005-07-06'\nIntelligence_Payload:\n  A:\n  - Curfews are imposed in Freedonia. (Freedonia Times) (registration required)\n  - The army leaves the capital (Sylvania Post) (subscription required), (Reuters)\n  - A coup is feared in Lowland. (El Diario) (in Spanish)\n  - The report is published. (Ministry of Health) (PDF)\n  - Lessons are held in Spanish. (Lowland News)\n";
+        let events = parse_wcep_day(day, Path::new("2005-07-06.yaml")).unwrap();
+        let read: Vec<(&str, Vec<&str>)> = events
+            .iter()
+            .map(|e| {
+                let sources = e.sources.iter().map(|s| s.name.as_str()).collect();
+                (e.title.as_str(), sources)
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("Curfews are imposed in Freedonia.", vec!["Freedonia Times"]),
+                (
+                    "The army leaves the capital",
+                    vec!["Sylvania Post", "Reuters"]
+                ),
+                ("A coup is feared in Lowland.", vec!["El Diario"]),
+                ("The report is published.", vec!["Ministry of Health"]),
+                ("Lessons are held in Spanish.", vec!["Lowland News"]),
+            ]
+        );
+        assert!(!is_link_note("El Pais in English"));
+        assert!(!is_link_note("in Iraq"));
+        assert!(is_link_note(" Registration Required "));
     }
 
     #[test]
