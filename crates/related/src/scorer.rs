@@ -16,10 +16,10 @@
 //! Everything runs on the in-memory [`Tables`]: no index lookups on the hot path. Posting
 //! lists are date-sorted, so a very large tag is scanned only around the subject's date.
 
-use mem_prefetch::{prefetch_read_data, prefetch_write_data};
 use std::cell::RefCell;
 use std::sync::Arc;
 
+use mem_prefetch::{prefetch_read_data, prefetch_write_data};
 use serde::Serialize;
 use storyline_index::Tables;
 use storyline_index::tables::{PAD, PackedVector, TextVector, VECTOR_TERMS, cosine, unpadded};
@@ -33,10 +33,11 @@ mod settle;
 
 use frontier::{Bound, Frontier, TagPostings};
 use postings::{TAGGED, TextPostings};
-
-/// How many postings ahead the text pass asks for a story's slot.
-const AHEAD: usize = 8;
 use settle::Source;
+
+/// How many postings ahead the text pass and the story-line walk ask for a story's slot: far
+/// enough for the wait for memory to overlap the work on the postings between.
+const AHEAD: usize = 8;
 
 /// The ranking to produce.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -591,6 +592,7 @@ impl Engine {
                 settings.text_candidates,
                 &mut windows,
             );
+            // each window's start is asked for at once (the rest streams in behind it)
             for postings in &windows[..terms.len()] {
                 if let Some(first) = postings.first() {
                     prefetch_read_data::<_, 3>(first);
