@@ -578,17 +578,22 @@ mod tests {
         );
     }
 
-    #[test]
-    fn sources_with_commas_between_them_are_sources() {
-        let day = "Date: '2020-08-03'\nIntelligence_Payload:\n  A:\n  - Markets fall in Freedonia. (Bloomberg), (The Freedonian Times)\n  - Elections were held in 1996. (NYT), (VOA).\n  - The alert goes from \"elevated\" (yellow) to \"high\" (orange).\n  - Talks will continue in Geneva after a pause (next week).\n  - Troops cross the river at dawn in the north of Sylvania. (Sylvania Post), (Reuters)\n  - Officials say the army leaves the capital (Freedonia News) (Reuters),\n  - The death toll rises to 2,000 (Freedonia News), (AP) (Reuters)\n";
-        let events = parse_wcep_day(day, Path::new("2020-08-03.yaml")).unwrap();
-        let read: Vec<(&str, Vec<&str>)> = events
+    /// Each event's title and source names.
+    fn titles_and_sources(events: &[Story]) -> Vec<(&str, Vec<&str>)> {
+        events
             .iter()
             .map(|e| {
                 let sources = e.sources.iter().map(|s| s.name.as_str()).collect();
                 (e.title.as_str(), sources)
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn sources_with_commas_between_them_are_sources() {
+        let day = "Date: '2020-08-03'\nIntelligence_Payload:\n  A:\n  - Markets fall in Freedonia. (Bloomberg), (The Freedonian Times)\n  - Elections were held in 1996. (NYT), (VOA).\n  - The alert goes from \"elevated\" (yellow) to \"high\" (orange).\n  - Talks will continue in Geneva after a pause (next week).\n  - Troops cross the river at dawn in the north of Sylvania. (Sylvania Post), (Reuters)\n  - Officials say the army leaves the capital (Freedonia News) (Reuters),\n  - The death toll rises to 2,000 (Freedonia News), (AP) (Reuters)\n";
+        let events = parse_wcep_day(day, Path::new("2020-08-03.yaml")).unwrap();
+        let read = titles_and_sources(&events);
         assert_eq!(
             read,
             [
@@ -629,13 +634,7 @@ mod tests {
     fn notes_about_a_link_are_not_sources() {
         let day = "Date: '2005-07-06'\nIntelligence_Payload:\n  A:\n  - Curfews are imposed in Freedonia. (Freedonia Times) (registration required)\n  - The army leaves the capital (Sylvania Post) (subscription required), (Reuters)\n  - A coup is feared in Lowland. (El Diario) (in Spanish)\n  - The report is published. (Ministry of Health) (PDF)\n  - Lessons are held in Spanish. (Lowland News)\n";
         let events = parse_wcep_day(day, Path::new("2005-07-06.yaml")).unwrap();
-        let read: Vec<(&str, Vec<&str>)> = events
-            .iter()
-            .map(|e| {
-                let sources = e.sources.iter().map(|s| s.name.as_str()).collect();
-                (e.title.as_str(), sources)
-            })
-            .collect();
+        let read = titles_and_sources(&events);
         assert_eq!(
             read,
             [
