@@ -38,6 +38,8 @@ fn bench_prints_json_rows_and_draws_the_plot() {
         "--queries",
         "50",
         "--json",
+        "--batch-runs",
+        "3",
         "--plot",
         svg.to_str().unwrap(),
     ]);
@@ -60,6 +62,16 @@ fn bench_prints_json_rows_and_draws_the_plot() {
             positive(row, key);
         }
         assert!(row["search_p50_ms"].as_f64() <= row["search_p99_ms"].as_f64());
+        // the batch is the median of its three timed runs
+        let mut runs: Vec<f64> = row["batch_runs_s"]
+            .as_array()
+            .expect("batch_runs_s")
+            .iter()
+            .map(|r| r.as_f64().expect("seconds"))
+            .collect();
+        assert_eq!(runs.len(), 3, "{row}");
+        runs.sort_by(f64::total_cmp);
+        assert_eq!(row["batch_s"].as_f64(), Some(runs[1]), "{row}");
         assert!(row.get("peers").is_none(), "no peers without --peers");
     }
     assert!(rows[0]["index_growth"].is_null());
@@ -87,6 +99,20 @@ fn bench_prints_json_rows_and_draws_the_plot() {
         .filter(|n| n != "p.svg")
         .collect();
     assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
+}
+
+#[test]
+fn bench_refuses_zero_batch_runs() {
+    let output = Command::new(env!("CARGO_BIN_EXE_storyline"))
+        .args(["bench", "--sizes", "2k", "--batch-runs", "0"])
+        .output()
+        .expect("the storyline binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--batch-runs") && stderr.contains("0"),
+        "names the parameter and the value: {stderr}"
+    );
 }
 
 fn on_path(program: &str) -> bool {

@@ -13,7 +13,7 @@ use storyline_related::{Engine, RankOrder, ScorerSettings};
 
 use super::super::r#gen::parse_count;
 use super::peers::{self, PeerReport};
-use super::workload::{peak_rss_mib, percentile, queries, reset_peak_rss, subjects};
+use super::workload::{median, peak_rss_mib, percentile, queries, reset_peak_rss, subjects};
 use super::{plot, table};
 
 /// Arguments of `storyline bench`.
@@ -51,6 +51,10 @@ pub struct BenchArgs {
     /// With --peers: the folder of the peer scripts (default: benches/peers of this checkout).
     #[arg(long, value_name = "DIR", requires = "peers")]
     pub peers_dir: Option<PathBuf>,
+    /// Times the batch of each corpus this many times and reports the median (its growth from
+    /// one size to the next is read from medians too): one run moves by ±10% on a busy VM.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_runs: u32,
 }
 
 /// One row of the scaling table.
@@ -75,8 +79,11 @@ pub struct BenchRow {
     pub related_p50_ms: f64,
     /// Related latency, 99th percentile (ms).
     pub related_p99_ms: f64,
-    /// Every story's list, a block at a time as `storyline batch` computes them (s).
+    /// Every story's list, a block at a time as `storyline batch` computes them (s): the
+    /// median of `batch_runs_s`.
     pub batch_s: f64,
+    /// Each timed batch (s), in the order run.
+    pub batch_runs_s: Vec<f64>,
     /// Batch throughput.
     pub batch_stories_per_s: f64,
     /// The bench process's peak resident memory over this corpus's import, index, search,
@@ -159,19 +166,23 @@ fn bench_corpus(
     }
     related.sort_by(f64::total_cmp);
 
-    let started = Instant::now();
-    let lists = storyline_related::batch::write_jsonl(
-        &engine,
-        &settings,
-        RankOrder::Default,
-        0..stories as u32,
-        BATCH_AHEAD,
-        &|| {},
-        &mut std::io::sink(),
-    )?
-    .lists;
-    let batch_s = started.elapsed().as_secs_f64();
-    anyhow::ensure!(lists == stories, "batch made {lists} of {stories} lists");
+    let mut batch_runs_s = Vec::new();
+    for _ in 0..args.batch_runs {
+        let started = Instant::now();
+        let lists = storyline_related::batch::write_jsonl(
+            &engine,
+            &settings,
+            RankOrder::Default,
+            0..stories as u32,
+            BATCH_AHEAD,
+            &|| {},
+            &mut std::io::sink(),
+        )?
+        .lists;
+        batch_runs_s.push(started.elapsed().as_secs_f64());
+        anyhow::ensure!(lists == stories, "batch made {lists} of {stories} lists");
+    }
+    let batch_s = median(&mut batch_runs_s.clone());
     drop(engine);
     let mut row = BenchRow {
         corpus: name,
@@ -184,6 +195,7 @@ fn bench_corpus(
         related_p50_ms: percentile(&related, 0.5),
         related_p99_ms: percentile(&related, 0.99),
         batch_s,
+        batch_runs_s,
         batch_stories_per_s: stories as f64 / batch_s.max(1e-9),
         peak_rss_mib: peak_rss_mib(),
         index_growth: None,
