@@ -14,9 +14,9 @@
 //! exactly.
 
 use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 
 use mem_prefetch::prefetch_read_data;
-use std::collections::BinaryHeap;
 
 use super::frontier::Bound;
 use super::{DecayTable, Engine, Probe, Scratch, Subject, VECTOR_TERMS};
@@ -234,10 +234,9 @@ impl Engine {
                 if !c.is_exact() && c.upper >= *cut {
                     // its cosine will likely be needed: its vector is asked for now, so that the
                     // wait for memory overlaps the walk instead of stalling the evaluation
-                    prefetch_read_data::<_, 2>(&self.tables.vectors[c.ord as usize][0]);
-                    prefetch_read_data::<_, 2>(
-                        &self.tables.vectors[c.ord as usize][VECTOR_TERMS / 2],
-                    );
+                    let vector = &self.tables.vectors[c.ord as usize];
+                    prefetch_read_data::<_, 2>(&vector[0]);
+                    prefetch_read_data::<_, 2>(&vector[VECTOR_TERMS / 2]);
                 }
             }
             queue.extend(
