@@ -555,6 +555,42 @@ fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     files
 }
 
+#[test]
+fn zh_pages_are_written_all_or_none() {
+    let Some((shared, zh)) = zh_index() else {
+        return;
+    };
+    let index = shared.join("index");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // the place of a year's directory taken by a file: that year's pages cannot be written
+    std::fs::create_dir_all(out.join("news")).unwrap();
+    std::fs::write(out.join("news/2016"), "not a directory").unwrap();
+    let run = storyline(&[
+        "batch",
+        "--index",
+        s(&index),
+        "--write",
+        "pages",
+        "--archive",
+        s(zh),
+        "--out",
+        s(&out),
+        "--quiet",
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("news/2016/"),
+        "the error names the page: {stderr}"
+    );
+    // none of the other 8,000 pages and 6,800 copies was put in place, nor left half done,
+    // nor a directory made for them
+    assert_eq!(walk(&out), [out.join("news/2016")]);
+    let entries = |dir: &std::path::Path| std::fs::read_dir(dir).unwrap().count();
+    assert_eq!((entries(&out), entries(&out.join("news"))), (1, 1));
+}
+
 /// `storyline batch --write pages` from the index `index` over `archive`, into `out` (in
 /// place without), with `extra` flags; its JSON summary (the run must succeed).
 fn batch_pages(

@@ -16,7 +16,7 @@ use storyline_story::formats::jsonl::parse_jsonl_line;
 use storyline_story::formats::page::{
     RelatedLine, render_related_section, replace_related_section,
 };
-use storyline_story::{Language, RelatedEntry, Story, TagNormalizer, write_atomically};
+use storyline_story::{Language, RelatedEntry, Staged, Story, TagNormalizer};
 
 use crate::scorer::{Engine, RankOrder, Ranking, RelatedItem};
 use crate::settings::ScorerSettings;
@@ -465,6 +465,7 @@ fn rewrite_records(
     destination: &Path,
     always: bool,
     related_of: &(dyn Fn(&Story) -> Option<Vec<RelatedEntry>> + Sync),
+    staged: &Staged,
 ) -> storyline_story::Result<RecordsOutcome> {
     let text = std::fs::read_to_string(source).map_err(|e| storyline_story::StoryError::Io {
         path: source.to_path_buf(),
@@ -499,7 +500,7 @@ fn rewrite_records(
         updated.push_str(&line[body.len()..]);
     }
     if outcome.written > 0 || always {
-        write_atomically(destination, |w| w.write_all(updated.as_bytes()))?;
+        staged.stage(destination, updated.as_bytes())?;
     }
     Ok(outcome)
 }
@@ -541,6 +542,8 @@ pub fn write_pages(
         walk(target.archive)
     };
     let record_files: Vec<&PathBuf> = files.iter().filter(|p| is_jsonl(p)).collect();
+    // every file is written beside its target first; none replaces it before all are written
+    let staged = Staged::new();
     let record_outcomes: Vec<storyline_story::Result<(PathBuf, RecordsOutcome)>> = record_files
         .par_iter()
         .map(|&source| {
@@ -560,7 +563,7 @@ pub fn write_pages(
             let always = target.out.is_some() && !target.changed_only;
             Ok((
                 rel,
-                rewrite_records(source, &destination, always, &related_of)?,
+                rewrite_records(source, &destination, always, &related_of, &staged)?,
             ))
         })
         .collect();
@@ -595,7 +598,7 @@ pub fn write_pages(
                 .out
                 .map_or_else(|| source.clone(), |out| out.join(rel));
             if changed || (target.out.is_some() && !target.changed_only) {
-                write_atomically(&destination, |w| w.write_all(updated.as_bytes()))?;
+                staged.stage(&destination, updated.as_bytes())?;
             }
             Ok(Some((PathBuf::from(rel), changed)))
         })
@@ -615,23 +618,21 @@ pub fn write_pages(
         }
     }
     if let (Some(out), false, false) = (target.out, target.changed_only, single) {
-        for entry in &files {
-            let rel = entry
-                .strip_prefix(target.archive)
-                .unwrap_or(entry)
-                .to_path_buf();
-            if pages.contains(&rel) {
-                continue;
-            }
-            let destination = out.join(&rel);
+        let copies: Vec<&PathBuf> = files
+            .iter()
+            .filter(|entry| !pages.contains(entry.strip_prefix(target.archive).unwrap_or(entry)))
+            .collect();
+        copies.par_iter().try_for_each(|&entry| {
+            let rel = entry.strip_prefix(target.archive).unwrap_or(entry);
             let bytes = std::fs::read(entry).map_err(|source| storyline_story::StoryError::Io {
                 path: entry.clone(),
                 source,
             })?;
-            write_atomically(&destination, |w| w.write_all(&bytes))?;
-            report.copied += 1;
-        }
+            staged.stage(&out.join(rel), &bytes)
+        })?;
+        report.copied = copies.len();
     }
+    staged.commit()?;
     Ok(report)
 }
 

@@ -29,7 +29,7 @@ pub mod model;
 pub mod stats;
 pub mod tag;
 
-pub use atomic::write_atomically;
+pub use atomic::{Staged, write_atomically};
 pub use date::{Date, DateError};
 pub use error::{Result, StoryError};
 pub use import::{
