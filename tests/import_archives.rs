@@ -432,6 +432,23 @@ fn wcep_imports_every_day_with_about_half_the_events_tagged() {
         .expect("2005-11-08's curfew story");
     let names: Vec<&str> = curfew.sources.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["New York Times"]);
+    // how a source was reached (`(Reuters), via MSN,`) is neither a source nor in the title
+    let via: Vec<&str> = imported
+        .stories
+        .iter()
+        .map(|s| s.title.as_str())
+        .filter(|title| title.contains("via MSN"))
+        .collect();
+    assert!(via.is_empty(), "{via:?}");
+    let encyclical = imported
+        .stories
+        .iter()
+        .filter(|s| s.date.to_string() == "2015-06-18")
+        .find(|s| s.title.contains("Laudato si'"))
+        .expect("2015-06-18's encyclical story");
+    assert!(encyclical.title.ends_with("had been previously leaked."));
+    let names: Vec<&str> = encyclical.sources.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Reuters", "CNN", "Vatican"]);
     // wikilink brackets that lost their other half (5 events) are not part of the title
     let bracketed: Vec<&str> = imported
         .stories

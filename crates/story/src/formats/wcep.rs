@@ -278,6 +278,9 @@ fn separated_groups(text: &str) -> Option<(&str, Vec<String>)> {
             listing |= body.ends_with(',');
             body = before.trim_end();
         }
+        if let Some(before) = via_note(body) {
+            body = before;
+        }
         let Some((before, inner)) = last_group(body) else {
             break;
         };
@@ -348,6 +351,25 @@ fn is_link_note(group: &str) -> bool {
     ) || note
         .strip_prefix("in ")
         .is_some_and(|language| NOTE_LANGUAGES.contains(&language))
+}
+
+/// `text` without a note on how its last source was reached, between sources
+/// (`… leaked. (Reuters), via MSN,` → `… leaked. (Reuters)`): `via` and at most three words,
+/// the first a capital, after a `(…)` group.
+fn via_note(text: &str) -> Option<&str> {
+    let text = text.trim_end();
+    let (before, note) = text
+        .strip_suffix(',')
+        .unwrap_or(text)
+        .rsplit_once(" via ")?;
+    let note = note.trim();
+    let before = before.trim_end();
+    let before = before.strip_suffix(',').unwrap_or(before).trim_end();
+    (note.starts_with(|c: char| c.is_uppercase())
+        && note.split_whitespace().count() <= 3
+        && !note.contains(['(', ')', '.', ','])
+        && before.ends_with(')'))
+    .then_some(before)
 }
 
 /// `text`'s last `(…)` group, if it ends with one of at most 80 bytes: the text before it and
@@ -649,6 +671,18 @@ mod tests {
             ]
         );
         assert!(!is_link_note("El Pais in English"));
+        // how a source was reached is not a source, nor part of the headline
+        let day = "Date: '2015-06-18'\nIntelligence_Payload:\n  A:\n  - The text had been leaked. (Reuters), via MSN, (CNN), (Vatican)\n  - Aid arrives via Turkey. (AP)\n";
+        assert_eq!(
+            titles_and_sources(&parse_wcep_day(day, Path::new("2015-06-18.yaml")).unwrap()),
+            [
+                (
+                    "The text had been leaked.",
+                    vec!["Reuters", "CNN", "Vatican"]
+                ),
+                ("Aid arrives via Turkey.", vec!["AP"]),
+            ]
+        );
         assert!(!is_link_note("in Iraq"));
         assert!(is_link_note(" Registration Required "));
     }
