@@ -591,6 +591,41 @@ fn zh_pages_are_written_all_or_none() {
     assert_eq!((entries(&out), entries(&out.join("news"))), (1, 1));
 }
 
+#[test]
+fn a_temporary_file_a_killed_run_left_in_the_archive_is_not_copied() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive");
+    for path in walk(&sample()) {
+        let to = archive.join(path.strip_prefix(sample()).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&path, &to).unwrap();
+    }
+    let leftover = archive.join("news/.storyline-Xa12bc.tmp");
+    std::fs::create_dir_all(leftover.parent().unwrap()).unwrap();
+    std::fs::write(&leftover, "half a page").unwrap();
+    let index = dir.path().join("index");
+    assert!(
+        storyline(&["index", s(&archive), "--index", s(&index), "--quiet"])
+            .status
+            .success()
+    );
+    let out = dir.path().join("out");
+    let summary = batch_pages(&index, &archive, Some(&out), &[]);
+    let files = walk(&out);
+    assert_eq!(
+        files.len() as u64,
+        summary["pages"]["written"].as_u64().unwrap()
+            + summary["pages"]["unchanged"].as_u64().unwrap()
+            + summary["pages"]["copied"].as_u64().unwrap()
+    );
+    assert_eq!(files.len(), walk(&archive).len() - 1);
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.to_string_lossy().contains(".storyline-"))
+    );
+}
+
 /// `storyline batch --write pages` from the index `index` over `archive`, into `out` (in
 /// place without), with `extra` flags; its JSON summary (the run must succeed).
 fn batch_pages(

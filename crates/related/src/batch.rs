@@ -12,6 +12,7 @@ use std::sync::{Condvar, Mutex};
 
 use rayon::prelude::*;
 use serde::Serialize;
+use storyline_story::atomic::is_temporary;
 use storyline_story::formats::jsonl::parse_jsonl_line;
 use storyline_story::formats::page::{
     RelatedLine, render_related_section, replace_related_section,
@@ -647,7 +648,8 @@ fn walk(root: &Path) -> Vec<PathBuf> {
             let path = entry.path();
             match entry.file_type() {
                 Ok(kind) if kind.is_dir() => stack.push(path),
-                Ok(kind) if kind.is_file() => files.push(path),
+                // a temporary file of a run that was killed is not part of the archive
+                Ok(kind) if kind.is_file() && !is_temporary(&path) => files.push(path),
                 _ => {}
             }
         }

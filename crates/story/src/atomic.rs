@@ -44,8 +44,8 @@ where
     };
     std::fs::create_dir_all(dir).map_err(io)?;
     let tmp = tempfile::Builder::new()
-        .prefix(".storyline-")
-        .suffix(".tmp")
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)
         .map_err(io)?;
     let file = tmp.as_file();
@@ -68,6 +68,18 @@ where
     file.sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
+}
+
+/// What temporary files are named: `.storyline-` + random letters + `.tmp`.
+const TEMP_PREFIX: &str = ".storyline-";
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// Whether `path` is the name of one of our temporary files (one a killed run left behind: a
+/// walk over an archive passes it by).
+pub fn is_temporary(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX))
 }
 
 /// Whether `path` exists and is neither a regular file nor a directory (a device, a pipe): it is
@@ -130,8 +142,8 @@ impl Staged {
                 .insert(dir.to_path_buf());
         }
         let mut tmp = tempfile::Builder::new()
-            .prefix(".storyline-")
-            .suffix(".tmp")
+            .prefix(TEMP_PREFIX)
+            .suffix(TEMP_SUFFIX)
             .tempfile_in(dir)
             .map_err(io)?;
         tmp.write_all(bytes).map_err(io)?;
@@ -290,7 +302,12 @@ mod tests {
         // written beside their targets, nothing replaced yet
         assert_eq!(std::fs::read_to_string(&old).unwrap(), "old text");
         assert!(!dir.path().join("b/c/new.md").exists());
-        assert_eq!(files(dir.path()).len(), 3, "{:?}", files(dir.path()));
+        let all = files(dir.path());
+        assert_eq!(all.len(), 3, "{all:?}");
+        let temporary: Vec<&String> = all.iter().filter(|f| is_temporary(Path::new(f))).collect();
+        assert_eq!(temporary.len(), 2, "{all:?}");
+        assert!(temporary[0].starts_with("a/") && temporary[1].starts_with("b/c/"));
+        assert!(!is_temporary(Path::new("a/old.md")));
         assert_eq!(staged.commit().unwrap(), 2);
         assert_eq!(std::fs::read_to_string(&old).unwrap(), "new text");
         assert_eq!(
