@@ -171,9 +171,9 @@ impl Staged {
     pub fn commit(self) -> Result<usize> {
         let files = std::mem::take(&mut *self.files.lock().expect("staged files"));
         let dirs = std::mem::take(&mut *self.dirs.lock().expect("staged dirs"));
-        // the directories made stay, whatever happens next: files may be in place in them
-        self.made.lock().expect("staged dirs").clear();
         sync_files(files.iter().map(|(tmp, _)| tmp.as_ref()), &dirs)?;
+        // from the first rename on, the directories made stay: files may be in place in them
+        self.made.lock().expect("staged dirs").clear();
         let count = files.len();
         for (tmp, target) in files {
             tmp.persist(&target).map_err(|e| StoryError::Io {
