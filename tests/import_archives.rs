@@ -214,6 +214,32 @@ fn thecontext_zh_imports_every_story_without_errors() {
             .iter()
             .any(|s| s.contexts.iter().any(|c| c == "数字化单一市场版权指令"))
     );
+    // a broken link template's debris (`(link }})`) and the opening sentence it wrote again
+    // (2 headlines) are not read
+    let debris: Vec<&str> = imported
+        .stories
+        .iter()
+        .flat_map(read_texts)
+        .filter(|text| text.contains("}}") || text.contains("{{"))
+        .collect();
+    assert!(debris.is_empty(), "{debris:?}");
+    for (id, end) in [
+        (
+            "news/2014/7/21/中國食品安全人員查封福喜食品的工場",
+            "生產的原材料。",
+        ),
+        (
+            "news/2014/6/7/来自中国大陆的彭帅和台湾的谢淑薇",
+            "的第一人。",
+        ),
+    ] {
+        let story = imported
+            .stories
+            .iter()
+            .find(|s| s.id.starts_with(id))
+            .expect(id);
+        assert!(story.title.ends_with(end), "{}", story.title);
+    }
 }
 
 #[test]

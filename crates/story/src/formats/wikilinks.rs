@@ -48,8 +48,14 @@ fn pieces(text: &str) -> Vec<Piece<'_>> {
             .split_once(char::is_whitespace)
             .map(|(_, label)| label.trim())
             // a label that is itself an address (`(url=https:--web.archive.org-… )`, what a
-            // citation template left) says nothing
-            .filter(|label| !label.is_empty() && address_start(label).is_none());
+            // citation template left) says nothing, nor one that is a template's debris
+            // (`(link }})`)
+            .filter(|label| {
+                !label.is_empty()
+                    && address_start(label).is_none()
+                    && !label.contains("}}")
+                    && !label.contains("{{")
+            });
         out.push(Piece::Link(label));
         rest = &inside[end + 1..];
     }
@@ -157,6 +163,20 @@ pub fn strip_external_links(headline: &str) -> Option<(String, Vec<String>)> {
         // nothing but links: their labels are the headline
         return Some((sources.join(" "), Vec::new()));
     }
+    // what a broken template wrote twice: after a link without a label, the headline's own
+    // opening sentence again (`甲。乙。 [… (link }})] 甲。` → `甲。乙。`)
+    if let [
+        Piece::Text(opening),
+        ..,
+        Piece::Link(None),
+        Piece::Text(again),
+    ] = pieces.as_slice()
+    {
+        let again = again.trim();
+        if again.chars().count() >= 8 && opening.trim_start().starts_with(again) {
+            pieces.truncate(pieces.len() - 2);
+        }
+    }
     let mut text = String::with_capacity(headline.len());
     for piece in &pieces {
         match piece {
@@ -182,6 +202,24 @@ mod tests {
 
     fn strip(headline: &str) -> (String, Vec<String>) {
         strip_external_links(headline).unwrap_or_else(|| (headline.to_string(), Vec::new()))
+    }
+
+    #[test]
+    fn a_broken_templates_debris_and_repeat_are_not_read() {
+        assert_eq!(
+            strip(
+                "某工場被查封，懷疑加工有問題的肉類。 發言人表示，當地門市沒有使用。 [http:--news.example.com-20140722.html (link }})] 某工場被查封，懷疑加工有問題的肉類。"
+            ),
+            (
+                "某工場被查封，懷疑加工有問題的肉類。 發言人表示，當地門市沒有使用。".to_string(),
+                vec![]
+            )
+        );
+        // text after a link that is not the opening again stays
+        assert_eq!(
+            strip("某工場被查封。 [http:--news.example.com-1.html (link }})] 發言人否認。").0,
+            "某工場被查封。 發言人否認。"
+        );
     }
 
     #[test]
