@@ -512,9 +512,10 @@ fn is_jsonl(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
 }
 
-/// Writes each story's Related section into its page (atomically, page by page), and each
-/// story record of the archive's JSON Lines files its `related` field (atomically, file by
-/// file).
+/// Writes each story's Related section into its page, and each story record of the
+/// archive's JSON Lines files its `related` field: every file written is staged beside its
+/// target and put in place with the others once all are written ([`Staged`]), so an error
+/// part way changes nothing.
 pub fn write_pages(
     engine: &Engine,
     normalizer: &TagNormalizer,
