@@ -38,16 +38,9 @@ where
         out.flush().map_err(io)?;
         return Ok(());
     }
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
+    let dir = dir_of(path);
     std::fs::create_dir_all(dir).map_err(io)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .suffix(TEMP_SUFFIX)
-        .tempfile_in(dir)
-        .map_err(io)?;
+    let tmp = temp_in(dir).map_err(io)?;
     let file = tmp.as_file();
     std::thread::scope(|scope| {
         // what is written reaches the disk while the rest is being written, so the sync
@@ -82,6 +75,22 @@ pub fn is_temporary(path: &Path) -> bool {
         .is_some_and(|name| name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX))
 }
 
+/// The directory `path` lies in (`.` for a bare file name).
+fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// A new temporary file in `dir`, named as [`is_temporary`] recognises.
+fn temp_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
+        .tempfile_in(dir)
+}
+
 /// Whether `path` exists and is neither a regular file nor a directory (a device, a pipe): it is
 /// written to, not replaced.
 fn is_special(path: &Path) -> bool {
@@ -97,10 +106,16 @@ fn is_special(path: &Path) -> bool {
 #[derive(Default)]
 pub struct Staged {
     files: Mutex<Vec<(tempfile::TempPath, PathBuf)>>,
-    /// directories made (or found) for targets so far
-    dirs: Mutex<HashSet<PathBuf>>,
-    /// directories that did not exist before: removed again (when empty) without a commit
-    made: Mutex<Vec<PathBuf>>,
+    dirs: Mutex<StagedDirs>,
+}
+
+/// The directories of a [`Staged`] set's targets.
+#[derive(Default)]
+struct StagedDirs {
+    /// made (or found) for targets so far
+    known: HashSet<PathBuf>,
+    /// those that did not exist before: removed again (when empty) without a commit
+    made: Vec<PathBuf>,
 }
 
 impl Staged {
@@ -123,29 +138,22 @@ impl Staged {
                 .and_then(|mut file| file.write_all(bytes))
                 .map_err(io);
         }
-        let dir = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
-        let known = self.dirs.lock().expect("staged dirs").contains(dir);
+        let dir = dir_of(path);
+        let known = self.dirs.lock().expect("staged dirs").known.contains(dir);
         if !known {
             let missing: Vec<PathBuf> = dir
                 .ancestors()
                 .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
                 .map(Path::to_path_buf)
                 .collect();
-            self.made.lock().expect("staged dirs").extend(missing);
-            std::fs::create_dir_all(dir).map_err(io)?;
-            self.dirs
-                .lock()
-                .expect("staged dirs")
-                .insert(dir.to_path_buf());
+            let made = std::fs::create_dir_all(dir);
+            let mut dirs = self.dirs.lock().expect("staged dirs");
+            // recorded even when the making failed part way: what it made goes again
+            dirs.made.extend(missing);
+            made.map_err(io)?;
+            dirs.known.insert(dir.to_path_buf());
         }
-        let mut tmp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .suffix(TEMP_SUFFIX)
-            .tempfile_in(dir)
-            .map_err(io)?;
+        let mut tmp = temp_in(dir).map_err(io)?;
         tmp.write_all(bytes).map_err(io)?;
         let tmp = tmp.into_temp_path();
         self.files
@@ -170,10 +178,10 @@ impl Staged {
     /// replaced. An error names the file; the files not yet renamed are removed.
     pub fn commit(self) -> Result<usize> {
         let files = std::mem::take(&mut *self.files.lock().expect("staged files"));
-        let dirs = std::mem::take(&mut *self.dirs.lock().expect("staged dirs"));
+        let dirs = sync_points(&self.dirs.lock().expect("staged dirs").known)?;
         sync_files(files.iter().map(|(tmp, _)| tmp.as_ref()), &dirs)?;
         // from the first rename on, the directories made stay: files may be in place in them
-        self.made.lock().expect("staged dirs").clear();
+        self.dirs.lock().expect("staged dirs").made.clear();
         let count = files.len();
         for (tmp, target) in files {
             tmp.persist(&target).map_err(|e| StoryError::Io {
@@ -192,7 +200,7 @@ impl Drop for Staged {
     /// deepest first (each only if it is empty).
     fn drop(&mut self) {
         self.files.get_mut().map(Vec::clear).ok();
-        if let Ok(made) = self.made.get_mut() {
+        if let Ok(StagedDirs { made, .. }) = self.dirs.get_mut() {
             made.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
             for dir in made.iter() {
                 let _ = std::fs::remove_dir(dir);
@@ -201,23 +209,42 @@ impl Drop for Staged {
     }
 }
 
-/// Makes `files` and the entries of `dirs` durable. On Linux with one `syncfs` per file system
-/// the directories lie on; elsewhere with a sync of each file and directory.
-fn sync_files<'a>(files: impl Iterator<Item = &'a Path>, dirs: &HashSet<PathBuf>) -> Result<()> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| StoryError::Io { path, source }
-    };
+/// An I/O error about `path`.
+fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> StoryError {
+    let path = path.to_path_buf();
+    move |source| StoryError::Io { path, source }
+}
+
+/// The directories [`sync_files`] is given for `dirs`: on Linux one per file system they lie
+/// on (a `syncfs` of it covers the rest).
+#[cfg(target_os = "linux")]
+fn sync_points(dirs: &HashSet<PathBuf>) -> Result<Vec<PathBuf>> {
+    use std::os::unix::fs::MetadataExt;
+    let mut devices = HashSet::new();
+    let mut points = Vec::new();
+    for dir in dirs {
+        if devices.insert(std::fs::metadata(dir).map_err(io_at(dir))?.dev()) {
+            points.push(dir.clone());
+        }
+    }
+    Ok(points)
+}
+
+/// The directories [`sync_files`] is given for `dirs`: all of them.
+#[cfg(not(target_os = "linux"))]
+fn sync_points(dirs: &HashSet<PathBuf>) -> Result<Vec<PathBuf>> {
+    Ok(dirs.iter().cloned().collect())
+}
+
+/// Makes `files` and the entries of `dirs` (from [`sync_points`]) durable. On Linux with a
+/// `syncfs` of each directory's file system; elsewhere with a sync of each file and directory.
+fn sync_files<'a>(files: impl Iterator<Item = &'a Path>, dirs: &[PathBuf]) -> Result<()> {
     #[cfg(target_os = "linux")]
     {
-        use std::os::unix::fs::MetadataExt;
         let _ = files;
-        let mut devices = HashSet::new();
         for dir in dirs {
-            if devices.insert(std::fs::metadata(dir).map_err(io(dir))?.dev()) {
-                let handle = std::fs::File::open(dir).map_err(io(dir))?;
-                rustix::fs::syncfs(&handle).map_err(|e| io(dir)(e.into()))?;
-            }
+            let handle = std::fs::File::open(dir).map_err(io_at(dir))?;
+            rustix::fs::syncfs(&handle).map_err(|e| io_at(dir)(e.into()))?;
         }
     }
     #[cfg(not(target_os = "linux"))]
@@ -225,7 +252,7 @@ fn sync_files<'a>(files: impl Iterator<Item = &'a Path>, dirs: &HashSet<PathBuf>
         for file in files {
             std::fs::File::open(file)
                 .and_then(|f| f.sync_all())
-                .map_err(io(file))?;
+                .map_err(io_at(file))?;
         }
         for dir in dirs {
             // directories cannot be synced everywhere: a failure here loses no data written
