@@ -7,7 +7,8 @@ use std::sync::OnceLock;
 
 use common::{BuiltIndex, build_index, corpus, s, sample, storyline, storyline_json};
 use storyline_index::schema::SCHEMA_VERSION;
-use storyline_index::{SearchRequest, Sort, StoryIndex};
+use storyline_index::tables::Term;
+use storyline_index::{SearchRequest, Sort, StoryIndex, Tables};
 use storyline_story::{Date, Story, TagNormalizer};
 
 fn wcep() -> Option<&'static BuiltIndex> {
@@ -1512,10 +1513,11 @@ fn scorer_tables_in_an_older_format_or_damaged_are_built_again_at_open() {
     let mut postcard_columns = good.clone();
     postcard_columns[7] = 2;
     let cut = good[..good.len() / 2].to_vec();
-    // the text vectors' last terms overwritten: term ids past the vocabulary
-    let mut damaged = good.clone();
-    let len = damaged.len();
-    damaged[len - 64..].fill(0xff);
+    // the last text vector's terms overwritten: term ids past the vocabulary
+    let mut past = Tables::from_bytes(&good).unwrap();
+    let beyond = Term::new(past.terms.len() as u32 + 7, 0.5);
+    past.vectors.to_mut().last_mut().unwrap().fill(beyond);
+    let damaged = past.to_bytes();
     for (what, bytes, why) in [
         ("older format", older, "not tables in this version's format"),
         (

@@ -20,7 +20,7 @@ use crate::store::{
     BuildSettings, CURRENT, IndexMeta, META, StoryIndex, TABLES, WRITER_HEAP, generations,
     normalizer_of, write_json, write_tables,
 };
-use crate::tables::TablesBuilder;
+use crate::tables::{Readers, TablesBuilder};
 
 /// A generation being built; see the module documentation.
 pub struct IndexBuilder {
@@ -140,7 +140,7 @@ impl IndexBuilder {
                 let _ = std::fs::remove_dir_all(&path);
             }
         }
-        let index = StoryIndex::open_with(&root, Some(tables))?;
+        let index = StoryIndex::open_with(&root, Some(tables), Readers::All)?;
         index.keep_ordinals();
         Ok(index)
     }

@@ -40,4 +40,4 @@ pub use search::{
     Facets, Highlighted, Hit, MonthCount, SearchRequest, SearchResults, Sort, TagCount,
 };
 pub use store::{BuildSettings, IndexMeta, StoryIndex, UpdateReport};
-pub use tables::{PackedVector, Tables, TablesBuilder, TagEntry};
+pub use tables::{PackedVector, Readers, Tables, TablesBuilder, TagEntry};

@@ -23,7 +23,7 @@ use crate::analyzer;
 use crate::builder::IndexBuilder;
 use crate::error::{IndexError, Result, io_error};
 use crate::schema::{Fields, SCHEMA_VERSION};
-use crate::tables::Tables;
+use crate::tables::{Readers, Tables};
 
 pub(crate) const CURRENT: &str = "CURRENT";
 pub(crate) const META: &str = "storyline.json";
@@ -66,6 +66,8 @@ pub struct StoryIndex {
     meta: IndexMeta,
     normalizer: TagNormalizer,
     tables: Arc<Tables>,
+    /// who reads the tables read from the file: what is checked of them
+    readers: Readers,
     /// why the tables were built again from the stories at open, if they were
     tables_rebuilt: Option<String>,
     /// per segment, the tables ordinal of each document ([`NO_ORDINAL`] for none), made at
@@ -126,12 +128,23 @@ impl StoryIndex {
 
     /// Opens the live generation of the index at `root`.
     pub fn open(root: &Path) -> Result<StoryIndex> {
-        StoryIndex::open_with(root, None)
+        StoryIndex::open_with(root, None, Readers::All)
+    }
+
+    /// Opens the live generation for searches only: the scorer tables' text vectors and
+    /// postings, which only the related-story engine reads, are left unread (about half of
+    /// the tables file, on a large archive the larger part of opening it).
+    pub fn open_for_search(root: &Path) -> Result<StoryIndex> {
+        StoryIndex::open_with(root, None, Readers::Search)
     }
 
     /// Opens the live generation, taking `built` as its tables when they describe its commit
     /// (a build that just wrote them need not read them back).
-    pub(crate) fn open_with(root: &Path, built: Option<Tables>) -> Result<StoryIndex> {
+    pub(crate) fn open_with(
+        root: &Path,
+        built: Option<Tables>,
+        readers: Readers,
+    ) -> Result<StoryIndex> {
         let current = match std::fs::read_to_string(root.join(CURRENT)) {
             Ok(name) => name.trim().to_string(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -165,6 +178,7 @@ impl StoryIndex {
             meta,
             normalizer,
             tables: Arc::new(Tables::default()),
+            readers,
             tables_rebuilt: None,
             ordinals: RwLock::default(),
         };
@@ -196,7 +210,7 @@ impl StoryIndex {
                     .map_err(|_| "missing".to_string())
             })
             .and_then(|file| file.read_bytes().map_err(|e| e.to_string()))
-            .and_then(Tables::from_owned_bytes);
+            .and_then(|bytes| Tables::from_owned_bytes_for(bytes, self.readers));
         let why = match stored {
             Ok(tables) if tables.opstamp == opstamp => {
                 self.tables = Arc::new(tables);

@@ -20,10 +20,10 @@ use crate::flat::{Column, Jagged, Names, Positions, Strings};
 
 /// What a tables file starts with: the format of what follows (raw columns in place). A file
 /// in an older format is not read: the tables are built again from the index.
-const MAGIC: &[u8; 8] = b"SLTAB\x00\x00\x03";
+const MAGIC: &[u8; 8] = b"SLTAB\x00\x00\x04";
 
 /// Columns of a tables file, in the order they are written.
-const SECTIONS: usize = 15;
+const SECTIONS: usize = 19;
 
 /// What a tables file holds besides its columns: the small parts, and each column's length in
 /// bytes (postcard, after the format mark and the head's own length).
@@ -67,18 +67,36 @@ impl TagEntry {
     }
 }
 
-/// A sparse, L2-normalised TF-IDF vector: (term id, weight), term ids ascending.
-pub type TextVector = Vec<(u32, f32)>;
+/// One term of a text vector: its id in the vocabulary and its weight. Plain data, so a file
+/// of vectors is read in place.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct Term {
+    /// The term id.
+    pub id: u32,
+    /// Its TF-IDF weight.
+    pub weight: f32,
+}
+
+impl Term {
+    /// The term `id` with `weight`.
+    pub const fn new(id: u32, weight: f32) -> Term {
+        Term { id, weight }
+    }
+}
+
+/// A sparse, L2-normalised TF-IDF vector, term ids ascending.
+pub type TextVector = Vec<Term>;
 
 /// A text vector stored inline: its terms ascending, then [`PAD`] entries. A cosine against a
 /// stored story reads one place in memory, not a list's offsets and then its entries.
-pub type PackedVector = [(u32, f32); VECTOR_TERMS];
+pub type PackedVector = [Term; VECTOR_TERMS];
 
 /// The entry that fills a packed vector after its terms (it adds nothing to a cosine).
-pub const PAD: (u32, f32) = (u32::MAX, 0.0);
+pub const PAD: Term = Term::new(u32::MAX, 0.0);
 
 /// `vector` (at most [`VECTOR_TERMS`] terms are kept), packed.
-pub fn pack(vector: &[(u32, f32)]) -> PackedVector {
+pub fn pack(vector: &[Term]) -> PackedVector {
     let mut packed = [PAD; VECTOR_TERMS];
     for (slot, entry) in packed.iter_mut().zip(vector) {
         *slot = *entry;
@@ -87,12 +105,53 @@ pub fn pack(vector: &[(u32, f32)]) -> PackedVector {
 }
 
 /// The terms of a packed vector, without its padding.
-pub fn unpadded(packed: &PackedVector) -> &[(u32, f32)] {
+pub fn unpadded(packed: &PackedVector) -> &[Term] {
     let len = packed
         .iter()
-        .position(|&(term, _)| term == PAD.0)
+        .position(|term| term.id == PAD.id)
         .unwrap_or(VECTOR_TERMS);
     &packed[..len]
+}
+
+/// A story in a term's text postings.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct TextPosting {
+    /// Its ordinal, with [`TAGGED`] set when the story has tags.
+    pub ord: u32,
+    /// Its day.
+    pub day: i32,
+    /// The term's weight in its text vector.
+    pub weight: f32,
+}
+
+/// The bit of [`TextPosting::ord`] that says the story has tags.
+pub const TAGGED: u32 = 1 << 31;
+
+/// Postings between two fences of [`Tables::text_fences`].
+pub const FENCE: usize = 32;
+
+/// Who will read tables opened from a file, which decides what [`Tables::from_owned_bytes_for`]
+/// checks value by value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Readers {
+    /// Searches and the related-story engine: every column is checked.
+    #[default]
+    All,
+    /// Searches only. The text vectors and postings, which only the related-story engine reads
+    /// (half the file), are not read at all, and the engine refuses these tables.
+    Search,
+}
+
+/// Whether the text columns went unchecked ([`Readers::Search`]). Not part of the tables'
+/// value: tables are equal however they were opened.
+#[derive(Debug, Clone, Copy, Default)]
+struct TextUnchecked(bool);
+
+impl PartialEq for TextUnchecked {
+    fn eq(&self, _: &TextUnchecked) -> bool {
+        true
+    }
 }
 
 /// The scorer's tables. Story ordinals are positions in `ids` (sorted by date, then id); tag
@@ -122,7 +181,15 @@ pub struct Tables {
     /// Stories whose text holds each term.
     pub term_stories: Column<u32>,
     /// Each story's text vector, packed.
-    pub vectors: Vec<PackedVector>,
+    pub vectors: Column<PackedVector>,
+    /// Each term's stories (those whose text vector holds it), in date order: the text
+    /// neighbours of a story are found in the lists of its terms.
+    pub text_postings: Jagged<TextPosting>,
+    /// Each term's fences: the day of its postings 0, [`FENCE`], 2·[`FENCE`], …, so the part of
+    /// a long list nearest a day is found without a binary search that misses the cache at
+    /// every step.
+    pub text_fences: Jagged<i32>,
+    text_unchecked: TextUnchecked,
     by_id: Lookup,
     by_key: Lookup,
     by_term: Lookup,
@@ -249,27 +316,39 @@ impl Tables {
         self.by_key().find(&self.tags[..], key)
     }
 
-    /// Copies the columns a related list reads at random (ids, days, each story's tags and
-    /// versions) out of the mapped file into memory of their own. Read in place, they cost a
-    /// page-table walk at nearly every read on a large archive (file pages are 4 KiB; the heap
-    /// gets huge pages); copied, they cost the copy: worth it for a batch of every list, not
-    /// for a few lookups.
+    /// Copies the columns a related list reads at random (ids, days, text vectors, each story's
+    /// tags and versions) out of the mapped file into memory of their own. Read in place, they
+    /// cost a page-table walk at nearly every read on a large archive (file pages are 4 KiB;
+    /// the heap gets huge pages); copied, they cost the copy: worth it for a batch of every
+    /// list, not for a few lookups. The text postings stay where they are: a list reads them
+    /// in runs of a term's nearest stories, a page at a time (copied, the 1M batch took as
+    /// long).
     pub fn make_resident(&mut self) {
         let Tables {
             ids,
+            vectors,
             days,
             story_tags,
             versions,
             ..
         } = self;
         rayon::join(
-            || ids.make_resident(),
+            || {
+                ids.make_resident();
+                vectors.make_resident();
+            },
             || {
                 days.make_resident();
                 story_tags.make_resident();
                 versions.make_resident();
             },
         );
+    }
+
+    /// Whether the text vectors and postings were checked when the tables were read (or the
+    /// tables were built): the related-story engine reads them.
+    pub fn text_checked(&self) -> bool {
+        !self.text_unchecked.0
     }
 
     /// Number of stories.
@@ -295,8 +374,7 @@ impl Tables {
     /// they lie in memory (this machine's byte order), padded to 8 bytes. Opening an index maps
     /// the file and reads the columns in place ([`Tables::from_owned_bytes`]).
     pub fn write_to(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
-        let vector_bytes = self.vectors.len() * VECTOR_TERMS * 8;
-        let sections: [&[u8]; SECTIONS - 1] = [
+        let sections: [&[u8]; SECTIONS] = [
             self.ids.parts().0,
             self.ids.parts().1.as_bytes(),
             self.titles.parts().0,
@@ -311,16 +389,18 @@ impl Tables {
             self.terms.parts().0,
             self.terms.parts().1.as_bytes(),
             self.term_stories.as_bytes(),
+            // (term, weight bits) pairs, a story's 16 in a row
+            self.vectors.as_bytes(),
+            self.text_postings.parts().0.as_bytes(),
+            self.text_postings.parts().1.as_bytes(),
+            self.text_fences.parts().0.as_bytes(),
+            self.text_fences.parts().1.as_bytes(),
         ];
         let head = Head {
             opstamp: self.opstamp,
             languages: self.languages.clone(),
             tags: self.tags.clone(),
-            sections: sections
-                .iter()
-                .map(|s| s.len() as u64)
-                .chain([vector_bytes as u64])
-                .collect(),
+            sections: sections.iter().map(|s| s.len() as u64).collect(),
         };
         let head = postcard::to_stdvec(&head).map_err(std::io::Error::other)?;
         out.write_all(MAGIC)?;
@@ -331,16 +411,6 @@ impl Tables {
             out.write_all(section)?;
             out.write_all(&[0; 8][..padding(section.len())])?;
         }
-        // the vectors: (term, weight bits) pairs, a story's 16 in a row
-        let mut row = Vec::with_capacity(VECTOR_TERMS * 8);
-        for vector in &self.vectors {
-            row.clear();
-            for &(term, weight) in vector {
-                row.extend_from_slice(&term.to_ne_bytes());
-                row.extend_from_slice(&weight.to_bits().to_ne_bytes());
-            }
-            out.write_all(&row)?;
-        }
         Ok(())
     }
 
@@ -350,10 +420,16 @@ impl Tables {
     }
 
     /// Reads tables written by [`Tables::write_to`], their columns in place in `bytes` (a
-    /// mapped file: nothing is decoded or copied but the head and the text vectors). The
+    /// mapped file: nothing is decoded or copied but the head). The
     /// bytes are checked: a file in another format, cut short, or whose columns disagree is an
     /// error, never tables that would point outside themselves.
     pub fn from_owned_bytes(bytes: OwnedBytes) -> Result<Tables, String> {
+        Tables::from_owned_bytes_for(bytes, Readers::All)
+    }
+
+    /// [`Tables::from_owned_bytes`] for `readers`: for searches only, the text columns are not
+    /// checked (nor read).
+    pub fn from_owned_bytes_for(bytes: OwnedBytes, readers: Readers) -> Result<Tables, String> {
         if cfg!(target_endian = "big") {
             // the columns are read as they lie, in a little-endian machine's order
             return Err("tables files are read in place on little-endian machines only".into());
@@ -391,9 +467,12 @@ impl Tables {
         let mut sections = sections.into_iter();
         let mut next = || sections.next().expect("SECTIONS columns");
         let strings = |text, ends| Strings::from_parts(text, Column::from_bytes(ends)?);
-        let jagged = |values, ends| {
+        fn jagged<T: bytemuck::Pod>(
+            values: OwnedBytes,
+            ends: OwnedBytes,
+        ) -> Result<Jagged<T>, String> {
             Jagged::from_parts(Column::from_bytes(values)?, Column::from_bytes(ends)?)
-        };
+        }
         // ids go into JSON lines as bytes: their text is checked whole; titles and terms are
         // checked one at a time as they are read
         let mut ids = strings(next(), next())?;
@@ -404,28 +483,42 @@ impl Tables {
         let postings = jagged(next(), next())?;
         let terms = strings(next(), next())?;
         let term_stories = Column::from_bytes(next())?;
-        let words: Column<u32> = Column::from_bytes(next())?;
-        if words.len() != ids.len() * VECTOR_TERMS * 2 {
-            return Err("text vectors of another count than the stories".into());
-        }
-        // the ids' check and the vectors' copy, the passes over the file that grow with the
-        // archive, run side by side
-        let (checked, vectors) = rayon::join(
+        let vectors: Column<PackedVector> = Column::from_bytes(next())?;
+        let text_postings = jagged(next(), next())?;
+        let text_fences = jagged(next(), next())?;
+        // the passes over the file that grow with the archive, side by side: the ids' text,
+        // the vectors' term ids, the text postings' ordinals
+        let n = ids.len();
+        let text_unchecked = readers == Readers::Search;
+        let (checked, (vectors_in_range, postings_in_range)) = rayon::join(
             || ids.check_text(),
             || {
-                words
-                    .par_chunks_exact(VECTOR_TERMS * 2)
-                    .map(|row| {
-                        let mut packed = [PAD; VECTOR_TERMS];
-                        for (entry, pair) in packed.iter_mut().zip(row.chunks_exact(2)) {
-                            *entry = (pair[0], f32::from_bits(pair[1]));
-                        }
-                        packed
-                    })
-                    .collect()
+                if text_unchecked {
+                    return (true, true);
+                }
+                rayon::join(
+                    || {
+                        vectors
+                            .par_iter()
+                            .flatten()
+                            .all(|&entry| (entry.id as usize) < terms.len() || entry == PAD)
+                    },
+                    || {
+                        text_postings
+                            .values()
+                            .par_iter()
+                            .all(|p: &TextPosting| ((p.ord & !TAGGED) as usize) < n)
+                    },
+                )
             },
         );
         checked?;
+        if !vectors_in_range {
+            return Err("a text vector's term id out of range".into());
+        }
+        if !postings_in_range {
+            return Err("a text posting's story ordinal out of range".into());
+        }
         let mut tables = Tables {
             opstamp: head.opstamp,
             ids,
@@ -439,6 +532,9 @@ impl Tables {
             terms,
             term_stories,
             vectors,
+            text_postings,
+            text_fences,
+            text_unchecked: TextUnchecked(text_unchecked),
             ..Tables::default()
         };
         tables.check()?;
@@ -463,18 +559,23 @@ impl Tables {
                 "story columns of unequal lengths: {n} ids, {per_story:?}"
             ));
         }
-        if self.postings.len() != self.tags.len() || self.term_stories.len() != self.terms.len() {
+        if self.postings.len() != self.tags.len()
+            || self.term_stories.len() != self.terms.len()
+            || self.text_postings.len() != self.terms.len()
+            || self.text_fences.len() != self.terms.len()
+        {
             return Err("tag or term columns of unequal lengths".into());
+        }
+        // a fence every FENCE postings, no more and no fewer
+        let fenced = (0..self.terms.len())
+            .all(|t| self.text_postings[t].len().div_ceil(FENCE) == self.text_fences[t].len());
+        if !fenced {
+            return Err("text fences that do not match their postings".into());
         }
         let within = |values: &[u32], bound: usize| values.iter().all(|&v| (v as usize) < bound);
         if !within(self.story_tags.values(), self.tags.len())
             || !within(self.versions.values(), n)
             || !within(self.postings.values(), n)
-            || !self
-                .vectors
-                .iter()
-                .flatten()
-                .all(|&entry| (entry.0 as usize) < self.terms.len() || entry == PAD)
         {
             return Err("an offset or id out of range".into());
         }
@@ -667,7 +768,9 @@ impl TablesBuilder {
         tables.vectors = counts
             .into_par_iter()
             .map(|counts| pack(&weigh(counts, &final_df, n)))
-            .collect();
+            .collect::<Vec<_>>()
+            .into();
+        (tables.text_postings, tables.text_fences) = text_postings(&tables, final_df.len());
         let mut terms = vec![String::new(); final_df.len()];
         for (term, provisional) in by_term {
             let id = renumber[provisional as usize];
@@ -680,6 +783,63 @@ impl TablesBuilder {
         tables.reindex();
         tables
     }
+}
+
+/// The text postings of the tables' vectors over a vocabulary of `terms`, with their fences
+/// (stories are in date order, so each list is).
+fn text_postings(tables: &Tables, terms: usize) -> (Jagged<TextPosting>, Jagged<i32>) {
+    let mut ends = vec![0u32; terms];
+    for vector in tables.vectors.iter().map(unpadded) {
+        for term in vector {
+            ends[term.id as usize] += 1;
+        }
+    }
+    // each list's start, then (after the scatter) its end
+    let mut next = ends;
+    let mut total = 0u32;
+    for count in &mut next {
+        let start = total;
+        total += *count;
+        *count = start;
+    }
+    let mut postings = vec![
+        TextPosting {
+            ord: 0,
+            day: 0,
+            weight: 0.0,
+        };
+        total as usize
+    ];
+    for (ord, vector) in tables.vectors.iter().map(unpadded).enumerate() {
+        let tagged = if tables.story_tags[ord].is_empty() {
+            0
+        } else {
+            TAGGED
+        };
+        for term in vector {
+            let at = &mut next[term.id as usize];
+            postings[*at as usize] = TextPosting {
+                ord: ord as u32 | tagged,
+                day: tables.days[ord],
+                weight: term.weight,
+            };
+            *at += 1;
+        }
+    }
+    let ends = next;
+    let mut fences = Vec::with_capacity(postings.len().div_ceil(FENCE) + terms);
+    let mut fence_ends = Vec::with_capacity(terms);
+    let mut start = 0;
+    for &end in &ends {
+        let list = &postings[start..end as usize];
+        fences.extend(list.iter().step_by(FENCE).map(|p| p.day));
+        fence_ends.push(fences.len() as u32);
+        start = end as usize;
+    }
+    (
+        Jagged::from_parts(postings.into(), ends.into()).expect("ends in order"),
+        Jagged::from_parts(fences.into(), fence_ends.into()).expect("ends in order"),
+    )
 }
 
 /// Tags are found by their matching key.
@@ -706,37 +866,41 @@ impl PartialEq for Lookup {
 
 /// TF-IDF weights of term counts, the top [`VECTOR_TERMS`] kept, L2-normalised, ids ascending.
 fn weigh(counts: Vec<(u32, u32)>, df: &[u32], n: usize) -> TextVector {
-    let mut weighted: Vec<(u32, f32)> = counts
+    let mut weighted: TextVector = counts
         .into_iter()
         .map(|(id, tf)| {
             let idf = ((n as f32 + 1.0) / (df[id as usize] as f32 + 1.0)).ln() + 1.0;
-            (id, (1.0 + (tf as f32).ln()) * idf)
+            Term::new(id, (1.0 + (tf as f32).ln()) * idf)
         })
         .collect();
-    weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    weighted.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.id.cmp(&b.id)));
     weighted.truncate(VECTOR_TERMS);
-    let norm = weighted.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+    let norm = weighted
+        .iter()
+        .map(|t| t.weight * t.weight)
+        .sum::<f32>()
+        .sqrt();
     if norm > 0.0 {
-        for (_, w) in &mut weighted {
-            *w /= norm;
+        for term in &mut weighted {
+            term.weight /= norm;
         }
     }
-    weighted.sort_by_key(|(id, _)| *id);
+    weighted.sort_by_key(|term| term.id);
     weighted
 }
 
 /// Cosine of two L2-normalised sparse vectors (ids ascending). Entries with id `u32::MAX` and
 /// weight 0 may pad either vector: they add nothing.
-pub fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
+pub fn cosine(a: &[Term], b: &[Term]) -> f32 {
     let (mut i, mut j, mut dot) = (0, 0, 0.0);
     // the merge steps without a three-way branch: which side advances is data, not control
     while i < a.len() && j < b.len() {
         let (x, y) = (a[i], b[j]);
-        if x.0 == y.0 {
-            dot += x.1 * y.1;
+        if x.id == y.id {
+            dot += x.weight * y.weight;
         }
-        i += usize::from(x.0 <= y.0);
-        j += usize::from(y.0 <= x.0);
+        i += usize::from(x.id <= y.id);
+        j += usize::from(y.id <= x.id);
     }
     dot
 }
@@ -794,16 +958,57 @@ mod tests {
         // read in place: the columns lie in the bytes read (an allocation aligned for them)
         assert!(back.days.is_mapped() && back.term_stories.is_mapped());
         assert!(back.postings.parts().0.is_mapped() && back.ids.parts().1.is_mapped());
+        assert!(back.vectors.is_mapped() && back.text_postings.parts().0.is_mapped());
         assert_eq!(back.tag_id("thomas fire"), Some(fire));
         assert_eq!(&back.titles[2], &tables.titles[2]);
         // a batch copies the columns it reads at random into memory of its own: same tables
         let mut resident = back.clone();
         resident.make_resident();
         assert!(!resident.days.is_mapped() && !resident.ids.parts().1.is_mapped());
-        assert!(!resident.story_tags.parts().0.is_mapped());
+        assert!(!resident.story_tags.parts().0.is_mapped() && !resident.vectors.is_mapped());
+        // the text postings are read in runs: they stay in place
+        assert!(resident.text_postings.parts().0.is_mapped());
         assert_eq!(resident, tables);
         let unsaved = tables.vector_of(&story("x", "2020-01-04", "Ventura wildfire", &[]));
         assert!(cosine(&unsaved, &tables.vectors[1]) > 0.3);
+    }
+
+    #[test]
+    fn text_columns_are_checked_for_the_engine_and_left_unread_for_searches() {
+        let tables = Tables::build(&fire_stories(), &TagNormalizer::new(), 7);
+        let bytes = tables.to_bytes();
+        assert!(Tables::from_bytes(&bytes).unwrap().text_checked());
+        // a text posting naming a story past the last
+        let mut damaged = tables.clone();
+        let (values, ends) = tables.text_postings.parts();
+        let mut values = values.to_vec();
+        values[0].ord = 3 | (values[0].ord & TAGGED);
+        damaged.text_postings = Jagged::from_parts(values.into(), ends.clone()).unwrap();
+        let bytes = damaged.to_bytes();
+        let refused = Tables::from_bytes(&bytes).unwrap_err();
+        assert!(refused.contains("ordinal out of range"), "{refused}");
+        // for searches, the text columns are not read: the rest is checked and reads as it is
+        let searched =
+            Tables::from_owned_bytes_for(OwnedBytes::new(bytes.clone()), Readers::Search).unwrap();
+        assert!(!searched.text_checked());
+        assert_eq!(searched.ord("c"), Some(2));
+        assert_eq!(searched, damaged);
+        // a text vector's term past the vocabulary
+        let mut damaged = tables.clone();
+        damaged.vectors.to_mut()[1][0] = Term::new(tables.terms.len() as u32, 0.5);
+        let refused = Tables::from_bytes(&damaged.to_bytes()).unwrap_err();
+        assert!(refused.contains("term id out of range"), "{refused}");
+        // and a fence too few
+        let mut damaged = tables.clone();
+        let (values, ends) = tables.text_fences.parts();
+        let mut ends = ends.to_vec();
+        let fenced = (0..ends.len())
+            .find(|&t| !tables.text_fences[t].is_empty())
+            .unwrap();
+        ends[fenced] -= 1;
+        damaged.text_fences = Jagged::from_parts(values.clone(), ends.into()).unwrap();
+        let refused = Tables::from_bytes(&damaged.to_bytes()).unwrap_err();
+        assert!(refused.contains("fences"), "{refused}");
     }
 
     #[test]

@@ -22,7 +22,9 @@ use std::sync::Arc;
 use mem_prefetch::{prefetch_read_data, prefetch_write_data};
 use serde::Serialize;
 use storyline_index::Tables;
-use storyline_index::tables::{PAD, PackedVector, TextVector, VECTOR_TERMS, cosine, unpadded};
+use storyline_index::tables::{
+    PAD, PackedVector, TAGGED, Term, TextVector, VECTOR_TERMS, cosine, unpadded,
+};
 use storyline_story::Language;
 
 use crate::settings::ScorerSettings;
@@ -32,7 +34,7 @@ mod postings;
 mod settle;
 
 use frontier::{Bound, Frontier, TagPostings};
-use postings::{TAGGED, TextPostings};
+use postings::TextPostings;
 use settle::Source;
 
 /// How many postings ahead the text pass and the story-line walk ask for a story's slot: far
@@ -358,9 +360,6 @@ impl Admit<'_> {
 #[derive(Debug)]
 pub struct Engine {
     tables: Arc<Tables>,
-    /// term id → the stories whose text vector holds it, ordinals ascending (built at once by
-    /// [`Engine::new`], at the first text pass by [`Engine::for_few`])
-    text_postings: std::sync::OnceLock<TextPostings>,
     /// tag id → its stories with their days, in date order
     tag_postings: TagPostings,
     /// tag id → ln(N / stories)
@@ -375,17 +374,17 @@ struct Probe<'a> {
     /// the terms' weights, then zeros up to index 32: where a term that is not found points
     weights: [f32; 33],
     /// the vector, when it is too long for the arrays
-    long: Option<&'a [(u32, f32)]>,
+    long: Option<&'a [Term]>,
 }
 
 impl<'a> Probe<'a> {
-    fn new(vector: &'a [(u32, f32)]) -> Probe<'a> {
+    fn new(vector: &'a [Term]) -> Probe<'a> {
         let mut probe = Probe {
-            terms: [PAD.0; VECTOR_TERMS],
+            terms: [PAD.id; VECTOR_TERMS],
             weights: [0.0; 33],
             long: (vector.len() > VECTOR_TERMS).then_some(vector),
         };
-        for (k, &(term, weight)) in vector.iter().take(VECTOR_TERMS).enumerate() {
+        for (k, &Term { id: term, weight }) in vector.iter().take(VECTOR_TERMS).enumerate() {
             probe.terms[k] = term;
             probe.weights[k] = weight;
         }
@@ -402,7 +401,7 @@ impl<'a> Probe<'a> {
             return cosine(vector, packed);
         }
         let mut dot = 0.0;
-        for &(term, weight) in packed {
+        for &Term { id: term, weight } in packed {
             let mut found = 0u32;
             for (k, own) in self.terms.iter().enumerate() {
                 found |= u32::from(*own == term) << k;
@@ -472,29 +471,18 @@ impl Source for TagSource<'_> {
 }
 
 impl Engine {
-    /// An engine over `tables`, ready for any number of lists.
+    /// An engine over `tables`, ready for any number of lists. The text postings are the
+    /// tables' own: only the tag postings are laid out (with each story's day beside it).
+    ///
+    /// # Panics
+    ///
+    /// On tables whose text columns went unchecked (opened for searches only).
     pub fn new(tables: Arc<Tables>) -> Engine {
-        let (text_postings, tag_postings) = rayon::join(
-            || TextPostings::build(&tables),
-            || TagPostings::build(&tables),
+        assert!(
+            tables.text_checked(),
+            "the related-story engine needs tables opened for every reader (StoryIndex::open)"
         );
-        Engine::with_postings(tables, Some(text_postings), tag_postings)
-    }
-
-    /// An engine for a few lists, as a one-shot command asks: the text postings (the largest
-    /// part of the engine, 1.7 GB for ten million stories) are built at the first list that
-    /// reads them. A story with tags usually needs none: its list is settled by its story
-    /// lines before any text neighbour could make it.
-    pub fn for_few(tables: Arc<Tables>) -> Engine {
         let tag_postings = TagPostings::build(&tables);
-        Engine::with_postings(tables, None, tag_postings)
-    }
-
-    fn with_postings(
-        tables: Arc<Tables>,
-        text_postings: Option<TextPostings>,
-        tag_postings: TagPostings,
-    ) -> Engine {
         let n = tables.len().max(1) as f32;
         let idf = tables
             .tags
@@ -505,7 +493,6 @@ impl Engine {
             std::sync::RwLock::new(Arc::new(DecayTable::new(ScorerSettings::default().decay)));
         Engine {
             tables,
-            text_postings: text_postings.map_or_else(std::sync::OnceLock::new, Into::into),
             tag_postings,
             idf,
             decay,
@@ -522,9 +509,8 @@ impl Engine {
         table
     }
 
-    fn text_postings(&self) -> &TextPostings {
-        self.text_postings
-            .get_or_init(|| TextPostings::build(&self.tables))
+    fn text_postings(&self) -> TextPostings<'_> {
+        TextPostings::of(&self.tables)
     }
 
     /// The tables.
@@ -598,7 +584,7 @@ impl Engine {
                     prefetch_read_data::<_, 3>(first);
                 }
             }
-            for (&(_, weight), postings) in terms.iter().zip(windows) {
+            for (&Term { weight, .. }, postings) in terms.iter().zip(windows) {
                 scratch.touched.reserve(postings.len());
                 scratch.text_tagged.reserve(postings.len());
                 // whether a story is met for the first time is data, not a branch: about half

@@ -39,7 +39,7 @@ pub struct RelatedArgs {
 /// them).
 fn open(index: &std::path::Path) -> Result<(StoryIndex, Engine)> {
     let index = super::open_index(index)?;
-    let engine = Engine::for_few(Arc::clone(index.tables()));
+    let engine = Engine::new(Arc::clone(index.tables()));
     Ok((index, engine))
 }
 
@@ -61,7 +61,7 @@ pub fn run(args: RelatedArgs) -> Result<ExitCode> {
     let index = super::open_index(&args.index)?;
     // an unknown id is said before the engine is built
     let ord = find(index.tables(), &args.id)?;
-    let engine = Engine::for_few(Arc::clone(index.tables()));
+    let engine = Engine::new(Arc::clone(index.tables()));
     let items = engine.related(&engine.subject(ord), &settings, args.order);
     let list = describe(&engine, &items, args.explain);
     if args.json {

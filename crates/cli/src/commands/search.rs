@@ -65,7 +65,7 @@ fn marked(text: &Highlighted) -> String {
 
 /// Runs `storyline search`.
 pub fn run(args: SearchArgs) -> Result<ExitCode> {
-    let index = super::open_index(&args.index)?;
+    let index = super::open_index_for_search(&args.index)?;
     let request = SearchRequest {
         query: args.query.join(" "),
         tags: args.tags,

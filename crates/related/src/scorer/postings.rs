@@ -6,84 +6,22 @@
 use std::ops::Range;
 
 use storyline_index::Tables;
-use storyline_index::tables::unpadded;
+use storyline_index::flat::Jagged;
+use storyline_index::tables::{FENCE, Term, TextPosting};
 
-/// A story in a term's postings.
+/// Every term's postings (see the module): the tables' own, read where they lie.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct TextPosting {
-    /// its ordinal, with [`TAGGED`] set when the story has tags
-    pub(super) ord: u32,
-    pub(super) day: i32,
-    pub(super) weight: f32,
+pub(super) struct TextPostings<'a> {
+    postings: &'a Jagged<TextPosting>,
+    fences: &'a Jagged<i32>,
 }
 
-/// The bit of [`TextPosting::ord`] that says the story has tags.
-pub(super) const TAGGED: u32 = 1 << 31;
-
-/// Postings between two fences.
-const FENCE: usize = 32;
-
-/// Every term's postings (see the module).
-#[derive(Debug, Default)]
-pub(super) struct TextPostings {
-    /// term → where its postings start in `postings` (one more entry: the end)
-    offsets: Vec<usize>,
-    postings: Vec<TextPosting>,
-    /// term → where its fences start in `fences` (one more entry: the end)
-    fence_offsets: Vec<usize>,
-    /// the day of postings 0, FENCE, 2·FENCE, … of each term
-    fences: Vec<i32>,
-}
-
-impl TextPostings {
-    /// The postings of the tables' text vectors (stories are in date order, so each list is).
-    pub(super) fn build(tables: &Tables) -> TextPostings {
-        let terms = tables.terms.len();
-        let mut offsets = vec![0usize; terms + 1];
-        for vector in tables.vectors.iter().map(unpadded) {
-            for (term, _) in vector {
-                offsets[*term as usize + 1] += 1;
-            }
-        }
-        for term in 0..terms {
-            offsets[term + 1] += offsets[term];
-        }
-        let mut next = offsets.clone();
-        let empty = TextPosting {
-            ord: 0,
-            day: 0,
-            weight: 0.0,
-        };
-        let mut postings = vec![empty; offsets[terms]];
-        for (ord, vector) in tables.vectors.iter().map(unpadded).enumerate() {
-            let tagged = if tables.story_tags[ord].is_empty() {
-                0
-            } else {
-                TAGGED
-            };
-            for (term, weight) in vector {
-                let at = &mut next[*term as usize];
-                postings[*at] = TextPosting {
-                    ord: ord as u32 | tagged,
-                    day: tables.days[ord],
-                    weight: *weight,
-                };
-                *at += 1;
-            }
-        }
-        let mut fence_offsets = Vec::with_capacity(terms + 1);
-        let mut fences = Vec::new();
-        fence_offsets.push(0);
-        for term in 0..terms {
-            let list = &postings[offsets[term]..offsets[term + 1]];
-            fences.extend(list.iter().step_by(FENCE).map(|p| p.day));
-            fence_offsets.push(fences.len());
-        }
+impl<'a> TextPostings<'a> {
+    /// The text postings the tables hold (built with them, stored in the index).
+    pub(super) fn of(tables: &'a Tables) -> TextPostings<'a> {
         TextPostings {
-            offsets,
-            postings,
-            fence_offsets,
-            fences,
+            postings: &tables.text_postings,
+            fences: &tables.text_fences,
         }
     }
 
@@ -92,15 +30,15 @@ impl TextPostings {
     /// (The scorer uses [`TextPostings::near_each`]; this is the one-term form it is tested
     /// against.)
     #[cfg(test)]
-    pub(super) fn near(&self, term: u32, day: i32, window: usize) -> &[TextPosting] {
+    pub(super) fn near(&self, term: u32, day: i32, window: usize) -> &'a [TextPosting] {
         let term = term as usize;
-        let list = &self.postings[self.offsets[term]..self.offsets[term + 1]];
+        let list = &self.postings[term];
         if window == 0 || list.len() <= window {
             return list;
         }
         // the first posting on or after `day` lies after the last fence before `day` and at
         // or before the first fence on or after it
-        let fences = &self.fences[self.fence_offsets[term]..self.fence_offsets[term + 1]];
+        let fences = &self.fences[term];
         let block = fences.partition_point(|d| *d < day);
         let from = block.saturating_sub(1) * FENCE;
         let to = (block * FENCE).min(list.len());
@@ -111,20 +49,20 @@ impl TextPostings {
     /// [`TextPostings::near`] for each of `terms` (at most [`LANES`]), into `out`. The
     /// searches step together: each step reads one place in every list that is still being
     /// searched, so the waits for memory of different terms overlap instead of adding up.
-    pub(super) fn near_each<'a>(
-        &'a self,
-        terms: &[(u32, f32)],
+    pub(super) fn near_each(
+        &self,
+        terms: &[Term],
         day: i32,
         window: usize,
         out: &mut [&'a [TextPosting]; LANES],
     ) {
         debug_assert!(terms.len() <= LANES);
         let mut fences: [&[i32]; LANES] = [&[]; LANES];
-        for (k, (term, _)) in terms.iter().enumerate() {
-            let term = *term as usize;
-            out[k] = &self.postings[self.offsets[term]..self.offsets[term + 1]];
+        for (k, term) in terms.iter().enumerate() {
+            let term = term.id as usize;
+            out[k] = &self.postings[term];
             if window != 0 && out[k].len() > window {
-                fences[k] = &self.fences[self.fence_offsets[term]..self.fence_offsets[term + 1]];
+                fences[k] = &self.fences[term];
             }
         }
         let lanes = terms.len();
@@ -198,6 +136,7 @@ fn lower_bounds<T>(lists: &[&[T]], before: impl Fn(&T) -> bool) -> [usize; LANES
 #[cfg(test)]
 mod tests {
     use super::*;
+    use storyline_index::tables::{TAGGED, unpadded};
     use storyline_story::{Language, TagNormalizer};
 
     /// The old search: a binary search over the whole list.
@@ -210,23 +149,36 @@ mod tests {
         &list[start..start + window]
     }
 
-    /// 5,000 synthetic stories' tables and text postings.
-    fn synthetic() -> (Tables, TextPostings) {
+    /// 5,000 synthetic stories' tables.
+    fn synthetic() -> Tables {
         let stories =
             storyline_synth::generate(&storyline_synth::SynthConfig::new(5_000, 3, Language::En));
-        let tables = Tables::build(&stories, &TagNormalizer::new(), 1);
-        let postings = TextPostings::build(&tables);
-        (tables, postings)
+        Tables::build(&stories, &TagNormalizer::new(), 1)
     }
 
     #[test]
     fn fenced_search_finds_the_same_window_as_a_plain_binary_search() {
-        let (tables, postings) = synthetic();
+        let tables = synthetic();
+        let postings = TextPostings::of(&tables);
         let (first, last) = (tables.days[0], *tables.days.last().unwrap());
+        let mut holders = vec![Vec::new(); tables.terms.len()];
+        for (ord, vector) in tables.vectors.iter().enumerate() {
+            for term in unpadded(vector) {
+                holders[term.id as usize].push(ord as u32);
+            }
+        }
         let mut long = 0;
         for term in 0..tables.terms.len() as u32 {
             let t = term as usize;
-            let list = &postings.postings[postings.offsets[t]..postings.offsets[t + 1]];
+            let list = &postings.postings[t];
+            // every story whose vector holds the term, once, marked when it has tags
+            let listed: Vec<u32> = list.iter().map(|p| p.ord & !TAGGED).collect();
+            assert_eq!(listed, holders[t], "term {term}");
+            for p in list {
+                let ord = (p.ord & !TAGGED) as usize;
+                assert_eq!(p.ord & TAGGED != 0, !tables.story_tags[ord].is_empty());
+                assert_eq!(p.day, tables.days[ord]);
+            }
             assert!(list.windows(2).all(|w| w[0].day <= w[1].day), "term {term}");
             long += usize::from(list.len() > 2 * FENCE);
             for day in (first - 3..=last + 3)
@@ -246,7 +198,8 @@ mod tests {
 
     #[test]
     fn searches_stepping_together_find_each_window_alone() {
-        let (tables, postings) = synthetic();
+        let tables = synthetic();
+        let postings = TextPostings::of(&tables);
         let (first, last) = (tables.days[0], *tables.days.last().unwrap());
         let mut cut_short = 0;
         for vector in tables.vectors.iter().map(unpadded).step_by(37) {
@@ -254,12 +207,13 @@ mod tests {
                 for window in [0, 1, 7, 64, 200] {
                     let mut together = [&[][..]; LANES];
                     postings.near_each(vector, day, window, &mut together);
-                    for (k, (term, _)) in vector.iter().enumerate() {
-                        let alone = postings.near(*term, day, window);
+                    for (k, term) in vector.iter().enumerate() {
+                        let alone = postings.near(term.id, day, window);
                         assert_eq!(
                             together[k].as_ptr(),
                             alone.as_ptr(),
-                            "term {term} day {day}"
+                            "term {} day {day}",
+                            term.id
                         );
                         assert_eq!(together[k].len(), alone.len());
                         cut_short += usize::from(window > 0 && alone.len() == window);

@@ -283,7 +283,7 @@ impl Engine {
                 }
                 let fetched = batch[..n].iter().fold(0u32, |acc, c| {
                     let packed = &self.tables.vectors[c.ord as usize];
-                    acc ^ packed[0].0 ^ packed[VECTOR_TERMS / 2].0
+                    acc ^ packed[0].id ^ packed[VECTOR_TERMS / 2].id
                 });
                 std::hint::black_box(fetched);
                 for other in &mut batch[1..n] {
@@ -417,38 +417,41 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn an_engine_for_a_few_lists_lists_what_the_whole_engine_lists() {
+    fn an_engine_over_tables_read_in_place_lists_what_it_lists_over_built_tables() {
         let stories =
             storyline_synth::generate(&storyline_synth::SynthConfig::new(20_000, 5, Language::En));
-        let tables = Arc::new(Tables::build(&stories, &TagNormalizer::new(), 1));
-        let whole = Engine::new(Arc::clone(&tables));
-        let few = Engine::for_few(Arc::clone(&tables));
-        assert!(few.text_postings.get().is_none());
+        let built = Arc::new(Tables::build(&stories, &TagNormalizer::new(), 1));
+        let read = Tables::from_bytes(&built.to_bytes()).unwrap();
+        // the text postings are the file's own, not laid out again
+        assert!(read.text_postings.parts().0.is_mapped() && read.vectors.is_mapped());
+        let (from_file, from_build) = (Engine::new(Arc::new(read)), Engine::new(built));
         let settings = ScorerSettings::default();
-        let (tagged, untagged): (Vec<u32>, Vec<u32>) = (0..20_000u32)
-            .step_by(41)
-            .partition(|&ord| !tables.story_tags[ord as usize].is_empty());
-        assert!(tagged.len() > 150 && untagged.len() > 150);
-        // a story with tags is mostly listed from its story lines alone, with no text postings
-        // built (a one-shot `storyline related` then skips building them)
-        let needless = tagged[..100]
-            .iter()
-            .filter(|&&ord| {
-                let alone = Engine::for_few(Arc::clone(&tables));
-                alone.related(&whole.subject(ord), &settings, RankOrder::Default);
-                alone.text_postings.get().is_none()
-            })
-            .count();
-        assert!(needless >= 80, "{needless} of 100");
-        for &ord in tagged.iter().chain(&untagged) {
-            let subject = whole.subject(ord);
+        let mut untagged = 0;
+        for ord in (0..20_000u32).step_by(41) {
+            let subject = from_build.subject(ord);
+            untagged += usize::from(subject.tags.is_empty());
+            let listed = from_file.related(&subject, &settings, RankOrder::Default);
             assert_eq!(
-                few.related(&subject, &settings, RankOrder::Default),
-                whole.related(&subject, &settings, RankOrder::Default),
+                listed,
+                from_build.related(&subject, &settings, RankOrder::Default),
                 "story {ord}"
             );
         }
-        assert!(few.text_postings.get().is_some());
+        assert!(untagged > 150, "only {untagged} untagged subjects");
+    }
+
+    #[test]
+    #[should_panic(expected = "opened for every reader")]
+    fn the_engine_refuses_tables_opened_for_searches_only() {
+        let stories =
+            storyline_synth::generate(&storyline_synth::SynthConfig::new(200, 5, Language::En));
+        let bytes = Tables::build(&stories, &TagNormalizer::new(), 1).to_bytes();
+        let tables = Tables::from_owned_bytes_for(
+            tantivy::directory::OwnedBytes::new(bytes),
+            storyline_index::Readers::Search,
+        )
+        .unwrap();
+        Engine::new(Arc::new(tables));
     }
 
     #[test]
