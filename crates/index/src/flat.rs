@@ -411,24 +411,52 @@ impl Names for Strings {
 #[derive(Debug, Clone, Default)]
 pub struct Positions {
     /// position + 1 (0: empty); the length is a power of two at least twice the names'
-    slots: Vec<u32>,
+    slots: Column<u32>,
     /// 64 − log2(slots.len())
     shift: u32,
 }
 
 impl Positions {
+    /// The number of slots for `count` names.
+    fn size(count: usize) -> usize {
+        (count * 2).next_power_of_two().max(2)
+    }
+
     /// The positions of the names in `names`.
     pub fn new(names: &(impl Names + ?Sized)) -> Positions {
-        let size = (names.count() * 2).next_power_of_two().max(2);
-        let mut positions = Positions {
-            slots: vec![0; size],
-            shift: 64 - size.trailing_zeros(),
-        };
+        let size = Positions::size(names.count());
+        let mut slots = vec![0; size];
+        let shift = 64 - size.trailing_zeros();
         for position in 0..end(names.count()) {
-            let slot = positions.probe(names, names.name(position));
-            positions.slots[slot] = position + 1;
+            let slot = probe(&slots, shift, names, names.name(position));
+            slots[slot] = position + 1;
         }
-        positions
+        Positions {
+            slots: slots.into(),
+            shift,
+        }
+    }
+
+    /// Positions of `count` names saved as [`Positions::slots`] gave them (read in place),
+    /// checked to be a table of that many names that points at none past them. Whether the
+    /// names hash to the same slots as when they were saved is for the caller to try.
+    pub fn from_slots(slots: Column<u32>, count: usize) -> Result<Positions, String> {
+        let size = Positions::size(count);
+        if slots.len() != size || slots.iter().any(|&slot| slot as usize > count) {
+            return Err(format!(
+                "a lookup table of {} slots for {count} names, or one past them",
+                slots.len()
+            ));
+        }
+        Ok(Positions {
+            slots,
+            shift: 64 - size.trailing_zeros(),
+        })
+    }
+
+    /// The table's slots, to save.
+    pub fn slots(&self) -> &Column<u32> {
+        &self.slots
     }
 
     /// The position of `name` in `names` (the column these positions were built from).
@@ -436,23 +464,33 @@ impl Positions {
         if self.slots.is_empty() {
             return None;
         }
-        self.slots[self.probe(names, name.as_bytes())].checked_sub(1)
+        let position = self.slots[self.probe(names, name.as_bytes())].checked_sub(1)?;
+        // (a saved table that is full, being damaged, ends its probe on another name)
+        (names.name(position) == name.as_bytes()).then_some(position)
     }
 
     /// The slot holding `name`'s position, or the empty slot where it goes.
     fn probe(&self, names: &(impl Names + ?Sized), name: &[u8]) -> usize {
-        use std::hash::BuildHasher;
-        let hash = rustc_hash::FxBuildHasher.hash_one(name);
-        // the product's high bits mix every bit of the hash
-        let mut slot = (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
-        loop {
-            match self.slots[slot] {
-                0 => return slot,
-                taken if names.name(taken - 1) == name => return slot,
-                _ => slot = (slot + 1) & (self.slots.len() - 1),
-            }
+        probe(&self.slots, self.shift, names, name)
+    }
+}
+
+/// The slot of `slots` (a table of [`Positions`]) holding `name`'s position, or the empty slot
+/// where it goes.
+fn probe(slots: &[u32], shift: u32, names: &(impl Names + ?Sized), name: &[u8]) -> usize {
+    use std::hash::BuildHasher;
+    let hash = rustc_hash::FxBuildHasher.hash_one(name);
+    // the product's high bits mix every bit of the hash
+    let mut slot = (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize;
+    // a full table (only a damaged saved one can be) is searched once round, not forever
+    for _ in 0..slots.len() {
+        match slots[slot] {
+            0 => return slot,
+            taken if names.name(taken - 1) == name => return slot,
+            _ => slot = (slot + 1) & (slots.len() - 1),
         }
     }
+    slot
 }
 
 #[cfg(test)]

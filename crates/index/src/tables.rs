@@ -20,10 +20,10 @@ use crate::flat::{Column, Jagged, Names, Positions, Strings};
 
 /// What a tables file starts with: the format of what follows (raw columns in place). A file
 /// in an older format is not read: the tables are built again from the index.
-const MAGIC: &[u8; 8] = b"SLTAB\x00\x00\x04";
+const MAGIC: &[u8; 8] = b"SLTAB\x00\x00\x05";
 
 /// Columns of a tables file, in the order they are written.
-const SECTIONS: usize = 19;
+const SECTIONS: usize = 20;
 
 /// What a tables file holds besides its columns: the small parts, and each column's length in
 /// bytes (postcard, after the format mark and the head's own length).
@@ -395,6 +395,8 @@ impl Tables {
             self.text_postings.parts().1.as_bytes(),
             self.text_fences.parts().0.as_bytes(),
             self.text_fences.parts().1.as_bytes(),
+            // the id lookup: a one-off command finds its story without hashing every id
+            self.by_id().slots().as_bytes(),
         ];
         let head = Head {
             opstamp: self.opstamp,
@@ -486,6 +488,7 @@ impl Tables {
         let vectors: Column<PackedVector> = Column::from_bytes(next())?;
         let text_postings = jagged(next(), next())?;
         let text_fences = jagged(next(), next())?;
+        let id_slots = Positions::from_slots(Column::from_bytes(next())?, ids.len())?;
         // the passes over the file that grow with the archive, side by side: the ids' text,
         // the vectors' term ids, the text postings' ordinals
         let n = ids.len();
@@ -539,6 +542,15 @@ impl Tables {
         };
         tables.check()?;
         tables.reindex();
+        // the saved id lookup, if it finds what it should (ids hashed as when it was saved)
+        let n = tables.len();
+        if [0, n / 3, n / 2, n.saturating_sub(1)]
+            .into_iter()
+            .filter(|&ord| ord < n)
+            .all(|ord| id_slots.find(&tables.ids, &tables.ids[ord]) == Some(ord as u32))
+        {
+            tables.by_id = Lookup(OnceLock::from(id_slots));
+        }
         Ok(tables)
     }
 
@@ -1009,6 +1021,37 @@ mod tests {
         damaged.text_fences = Jagged::from_parts(values.clone(), ends.into()).unwrap();
         let refused = Tables::from_bytes(&damaged.to_bytes()).unwrap_err();
         assert!(refused.contains("fences"), "{refused}");
+    }
+
+    #[test]
+    fn the_id_lookup_is_saved_and_read_in_place_unless_it_finds_wrong() {
+        let tables = Tables::build(&fire_stories(), &TagNormalizer::new(), 7);
+        let back = Tables::from_bytes(&tables.to_bytes()).unwrap();
+        let saved = back.by_id.0.get().expect("read with the tables");
+        assert!(saved.slots().is_mapped());
+        assert_eq!(
+            (back.ord("a"), back.ord("c"), back.ord("d")),
+            (Some(1), Some(2), None)
+        );
+        // a table that finds other slots than the ids now hash to (hashed otherwise when
+        // saved) is not used: the lookup is built again at its first use
+        let mut moved = tables.clone();
+        let slots: Vec<u32> = tables.by_id().slots().iter().rev().copied().collect();
+        moved.by_id = Lookup(OnceLock::from(
+            Positions::from_slots(slots.into(), 3).unwrap(),
+        ));
+        let back = Tables::from_bytes(&moved.to_bytes()).unwrap();
+        assert!(back.by_id.0.get().is_none());
+        assert_eq!(
+            (back.ord("b"), back.ord("a"), back.ord("x")),
+            (Some(0), Some(1), None)
+        );
+        // one that points past the ids is refused with the file
+        let mut past = tables.clone();
+        let four: Strings = ["b", "a", "c", "zz"].into_iter().collect();
+        past.by_id = Lookup(OnceLock::from(Positions::new(&four)));
+        let refused = Tables::from_bytes(&past.to_bytes()).unwrap_err();
+        assert!(refused.contains("lookup table"), "{refused}");
     }
 
     #[test]
