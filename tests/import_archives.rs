@@ -20,6 +20,15 @@ fn read_texts(s: &Story) -> impl Iterator<Item = &str> {
         .chain(s.related.iter().map(|r| r.title.as_str()))
 }
 
+/// The texts of `stories` ([`read_texts`]) that hold any of `marks`.
+fn texts_holding<'a>(stories: &'a [Story], marks: &[&str]) -> Vec<&'a str> {
+    stories
+        .iter()
+        .flat_map(read_texts)
+        .filter(|text| marks.iter().any(|mark| text.contains(mark)))
+        .collect()
+}
+
 /// The story of `day` whose title starts with `start`.
 fn titled<'a>(day: &'a [Story], start: &str) -> &'a Story {
     day.iter()
@@ -190,12 +199,7 @@ fn thecontext_zh_imports_every_story_without_errors() {
     );
     // Wikipedia's variant markup (`-{zh-cn:…; zh-tw:…}-`, in 158 headlines and 69 stories'
     // contexts) is read as one variant: none of it reaches a title, a summary or a tag
-    let marked: Vec<&str> = imported
-        .stories
-        .iter()
-        .flat_map(read_texts)
-        .filter(|text| text.contains("-{") || text.contains("}-"))
-        .collect();
+    let marked = texts_holding(&imported.stories, &["-{", "}-"]);
     assert!(marked.is_empty(), "{:?}", &marked[..marked.len().min(3)]);
     let copyright = imported
         .stories
@@ -216,12 +220,7 @@ fn thecontext_zh_imports_every_story_without_errors() {
     );
     // a broken link template's debris (`(link }})`) and the opening sentence it wrote again
     // (2 headlines) are not read
-    let debris: Vec<&str> = imported
-        .stories
-        .iter()
-        .flat_map(read_texts)
-        .filter(|text| text.contains("}}") || text.contains("{{"))
-        .collect();
+    let debris = texts_holding(&imported.stories, &["}}", "{{"]);
     assert!(debris.is_empty(), "{debris:?}");
     for (id, end) in [
         (

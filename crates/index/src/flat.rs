@@ -428,7 +428,8 @@ impl Positions {
         let mut slots = vec![0; size];
         let shift = 64 - size.trailing_zeros();
         for position in 0..end(names.count()) {
-            let slot = probe(&slots, shift, names, names.name(position));
+            let slot = probe(&slots, shift, names, names.name(position))
+                .expect("a table twice the names' size has room");
             slots[slot] = position + 1;
         }
         Positions {
@@ -464,33 +465,26 @@ impl Positions {
         if self.slots.is_empty() {
             return None;
         }
-        let position = self.slots[self.probe(names, name.as_bytes())].checked_sub(1)?;
-        // (a saved table that is full, being damaged, ends its probe on another name)
-        (names.name(position) == name.as_bytes()).then_some(position)
-    }
-
-    /// The slot holding `name`'s position, or the empty slot where it goes.
-    fn probe(&self, names: &(impl Names + ?Sized), name: &[u8]) -> usize {
-        probe(&self.slots, self.shift, names, name)
+        self.slots[probe(&self.slots, self.shift, names, name.as_bytes())?].checked_sub(1)
     }
 }
 
 /// The slot of `slots` (a table of [`Positions`]) holding `name`'s position, or the empty slot
-/// where it goes.
-fn probe(slots: &[u32], shift: u32, names: &(impl Names + ?Sized), name: &[u8]) -> usize {
+/// where it goes; `None` when there is neither (only a damaged saved table can be full).
+fn probe(slots: &[u32], shift: u32, names: &(impl Names + ?Sized), name: &[u8]) -> Option<usize> {
     use std::hash::BuildHasher;
     let hash = rustc_hash::FxBuildHasher.hash_one(name);
     // the product's high bits mix every bit of the hash
     let mut slot = (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize;
-    // a full table (only a damaged saved one can be) is searched once round, not forever
+    // searched once round at most, not forever
     for _ in 0..slots.len() {
         match slots[slot] {
-            0 => return slot,
-            taken if names.name(taken - 1) == name => return slot,
+            0 => return Some(slot),
+            taken if names.name(taken - 1) == name => return Some(slot),
             _ => slot = (slot + 1) & (slots.len() - 1),
         }
     }
-    slot
+    None
 }
 
 #[cfg(test)]

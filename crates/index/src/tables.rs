@@ -488,10 +488,10 @@ impl Tables {
         let vectors: Column<PackedVector> = Column::from_bytes(next())?;
         let text_postings = jagged(next(), next())?;
         let text_fences = jagged(next(), next())?;
-        let id_slots = Positions::from_slots(Column::from_bytes(next())?, ids.len())?;
+        let n = ids.len();
+        let id_slots = Positions::from_slots(Column::from_bytes(next())?, n)?;
         // the passes over the file that grow with the archive, side by side: the ids' text,
         // the vectors' term ids, the text postings' ordinals
-        let n = ids.len();
         let text_unchecked = readers == Readers::Search;
         let (checked, (vectors_in_range, postings_in_range)) = rayon::join(
             || ids.check_text(),
@@ -543,7 +543,6 @@ impl Tables {
         tables.check()?;
         tables.reindex();
         // the saved id lookup, if it finds what it should (ids hashed as when it was saved)
-        let n = tables.len();
         if [0, n / 3, n / 2, n.saturating_sub(1)]
             .into_iter()
             .filter(|&ord| ord < n)
@@ -800,28 +799,20 @@ impl TablesBuilder {
 /// The text postings of the tables' vectors over a vocabulary of `terms`, with their fences
 /// (stories are in date order, so each list is).
 fn text_postings(tables: &Tables, terms: usize) -> (Jagged<TextPosting>, Jagged<i32>) {
-    let mut ends = vec![0u32; terms];
+    let mut next = vec![0u32; terms];
     for vector in tables.vectors.iter().map(unpadded) {
         for term in vector {
-            ends[term.id as usize] += 1;
+            next[term.id as usize] += 1;
         }
     }
-    // each list's start, then (after the scatter) its end
-    let mut next = ends;
+    // each list's length, then its start, then (after the scatter) its end
     let mut total = 0u32;
     for count in &mut next {
         let start = total;
         total += *count;
         *count = start;
     }
-    let mut postings = vec![
-        TextPosting {
-            ord: 0,
-            day: 0,
-            weight: 0.0,
-        };
-        total as usize
-    ];
+    let mut postings = vec![bytemuck::Zeroable::zeroed(); total as usize];
     for (ord, vector) in tables.vectors.iter().map(unpadded).enumerate() {
         let tagged = if tables.story_tags[ord].is_empty() {
             0

@@ -18,25 +18,31 @@ pub mod stats;
 pub(crate) fn open_index(
     path: &std::path::Path,
 ) -> storyline_index::Result<storyline_index::StoryIndex> {
-    noting_rebuilt(path, storyline_index::StoryIndex::open(path)?)
+    Ok(noting_rebuilt(
+        path,
+        storyline_index::StoryIndex::open(path)?,
+    ))
 }
 
 /// [`open_index`] for searches only ([`storyline_index::StoryIndex::open_for_search`]).
 pub(crate) fn open_index_for_search(
     path: &std::path::Path,
 ) -> storyline_index::Result<storyline_index::StoryIndex> {
-    noting_rebuilt(path, storyline_index::StoryIndex::open_for_search(path)?)
+    Ok(noting_rebuilt(
+        path,
+        storyline_index::StoryIndex::open_for_search(path)?,
+    ))
 }
 
 fn noting_rebuilt(
     path: &std::path::Path,
     index: storyline_index::StoryIndex,
-) -> storyline_index::Result<storyline_index::StoryIndex> {
+) -> storyline_index::StoryIndex {
     if let Some(why) = index.tables_rebuilt() {
         eprintln!(
             "note: {}: scorer tables built again from the stories ({why}); later opens read them as they are",
             path.display()
         );
     }
-    Ok(index)
+    index
 }

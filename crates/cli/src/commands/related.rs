@@ -35,8 +35,7 @@ pub struct RelatedArgs {
     pub json: bool,
 }
 
-/// The index and an engine for a few lists (its text postings built only if a list reads
-/// them).
+/// The index and an engine over its tables.
 fn open(index: &std::path::Path) -> Result<(StoryIndex, Engine)> {
     let index = super::open_index(index)?;
     let engine = Engine::new(Arc::clone(index.tables()));
