@@ -638,6 +638,33 @@ fn wcep_a_heading_group_heads_only_the_events_that_share_a_word_with_it() {
 }
 
 #[test]
+fn wcep_a_heading_group_ends_at_the_first_event_that_is_not_its_own() {
+    let Some(wcep) = corpus("wcep-en") else {
+        return;
+    };
+    // 2017-12-16, Disasters and accidents: the wildfires heading, the Thomas Fire event below
+    // it, a helicopter crash in Honduras, then a mudslide in Villa Santa Lucía, Chile, which
+    // shares a name (`Santa`, of the Santa Ana winds) with the Thomas Fire event only
+    let day = import(&wcep.join("2017/12/2017-12-16.yaml")).stories;
+    assert_eq!(
+        titled(&day, "More evacuations are ordered").contexts,
+        ["December 2017 Southern California wildfires"]
+    );
+    for other in [
+        "Six people are killed, including Hilda",
+        "Five people are killed and at least 15",
+    ] {
+        let story = titled(&day, other);
+        assert!(
+            story.contexts.is_empty(),
+            "{}: {:?}",
+            story.title,
+            story.contexts
+        );
+    }
+}
+
+#[test]
 fn bundled_sample_imports_cleanly() {
     let imported = import(&sample());
     assert!(

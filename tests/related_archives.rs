@@ -91,40 +91,85 @@ fn the_putin_withdrawal_finds_its_story_line_close_in_time() {
 }
 
 #[test]
+fn the_thomas_fire_lists_the_fire_and_not_a_chilean_mudslide() {
+    let Some((built, engine)) = wcep() else {
+        return;
+    };
+    let day = |date: &str, start: &str| {
+        built
+            .stories
+            .iter()
+            .find(|s| s.date.to_string() == date && s.title.starts_with(start))
+            .unwrap_or_else(|| panic!("no event of {date} titled {start:?}"))
+    };
+    let fire = day("2017-12-16", "More evacuations are ordered");
+    let mudslide = day(
+        "2017-12-16",
+        "Five people are killed and at least 15 missing",
+    );
+    let t = engine.tables();
+    let (fire_ord, mudslide_ord) = (t.ord(&fire.id).unwrap(), t.ord(&mudslide.id).unwrap());
+    let items = engine.related(
+        &engine.subject(fire_ord),
+        &ScorerSettings::default(),
+        RankOrder::Default,
+    );
+    // the mudslide shared the `Santa` of the Santa Ana winds with the fire, and was its second
+    // entry while the import gave it the wildfires' line
+    assert!(items.iter().all(|i| i.ord != mudslide_ord));
+    let wildfires = t
+        .tag_id("december 2017 southern california wildfires")
+        .unwrap();
+    // the list: the line's other events (three), each sharing the line
+    assert!(items.len() >= 3, "{} items", items.len());
+    for item in &items {
+        assert!(
+            item.shared_tags.contains(&wildfires),
+            "{}",
+            t.titles.get(item.ord as usize).unwrap_or_default()
+        );
+    }
+}
+
+#[test]
 fn quality_on_the_current_events_archive() {
     let Some((_, engine)) = wcep() else { return };
     let settings = ScorerSettings::default();
-    // every story with tags is a query (50,102 of them, in about 2 s), not a sample: a sample
+    // every story with tags is a query (48,071 of them, in about 2 s), not a sample: a sample
     // is drawn by position among the tagged stories, so a change that gives or takes one
     // story's tags draws another sample, and leafP moved by up to ±0.013 from one draw to the
     // next (2,000 queries: 0.816–0.836 over seeds 42, 7 and 99 on one import; 8,000: 0.818–0.833
     // on imports whose whole-archive figures are equal to four digits)
     let queries = sample_queries(engine, usize::MAX, 42);
-    assert!(queries.len() > 50_000, "{} queries", queries.len());
+    assert!(queries.len() > 47_000, "{} queries", queries.len());
     let rows = evaluate(engine, &settings, &queries, None, None);
     let (default, site, text_only) = (&rows[0], &rows[1], &rows[2]);
     eprintln!("{rows:#?}");
     // The archive's tags are the measure, so these figures move with how the importer reads
-    // them. Read as now (a heading group heads only the events that share a word with it), over
-    // every tagged story: leafP@10 0.828, tagP@10 0.862, medDays 17; 13.7% of the stories carry
-    // only lone tags, which caps tagP and leafP at 0.863, so issue 4's 0.88 cannot be reached on
-    // this reading. (The bound of 0.83 held here before was set on a sample of 2,000 that read
-    // 0.836; the whole archive read 0.828 then too.) Before, about 10,000 unrelated events
-    // inherited the heading group above them: same-day pseudo-lines that were easy to find
+    // them. Read as now (a heading group heads the run of events below it that share its
+    // headings' words or its events' names), over every tagged story: leafP@10 0.814, tagP@10
+    // 0.850, medDays 20; 14.9% of the stories carry only lone tags, which caps tagP and leafP at
+    // 0.851, so issue 4's 0.88 cannot be reached on this reading. Before (an event below a
+    // line's run that shared any word with it, such as `Santa` of a Chilean village with the
+    // Santa Ana winds of a California fire, was the line's too): 0.828 / 0.862 / 17 days, cap
+    // 0.863. About 2,100 events lost a line, 7 in 10 of them wrongly given (40 read by hand);
+    // those were mostly same-day events, easy to find. The text-only row, which does not read
+    // the tags to rank, agrees a little better with the new reading (0.458 against 0.453).
+    // Before that, about 10,000 unrelated events inherited the heading group above them
     // (0.891 / 9 days, cap 0.912). leafP is held to 95% of its cap.
     let cap = 1.0 - default.lone_tag_queries;
     assert!(
-        default.leaf_p10 >= 0.82 && default.leaf_p10 >= 0.95 * cap,
+        default.leaf_p10 >= 0.80 && default.leaf_p10 >= 0.95 * cap,
         "default leafP@10 {} (cap {cap})",
         default.leaf_p10
     );
     assert!(
-        default.med_days <= 18.0,
+        default.med_days <= 21.0,
         "default medDays {}",
         default.med_days
     );
     assert!(default.leaf_p10 > site.leaf_p10 + 0.05 && default.med_days * 5.0 < site.med_days);
-    // text only: 0.453 over every tagged story (issue 4's target 0.40; TF-IDF cosine with
+    // text only: 0.458 over every tagged story (issue 4's target 0.40; TF-IDF cosine with
     // decay: about 0.21).
     // The text agrees better with the tags since events no longer inherit unrelated headings
     // (0.399 before; 0.409 while the bare years of `… election, 2016` were tags)
@@ -134,7 +179,7 @@ fn quality_on_the_current_events_archive() {
         text_only.tag_p10
     );
     assert!(text_only.suggest_recall3.unwrap() >= 0.45);
-    assert!(default.lone_tag_queries > 0.08 && default.lone_tag_queries < 0.15);
+    assert!(default.lone_tag_queries > 0.08 && default.lone_tag_queries < 0.16);
 }
 
 #[test]

@@ -16,13 +16,18 @@
 //!    written without a period or sources, would otherwise be lost). Everything else is a
 //!    heading.
 //! 2. A run of consecutive headings is one *heading group* (a parent line and its sub-lines).
-//!    The event right below it takes its contexts. A later event takes them only when it
-//!    shares a word with the group's headings or with the events the group already took
-//!    (words of 4 letters or more, compared by their first 5, common words and numbers left
+//!    The event right below it takes its contexts. The next events take them while each
+//!    shares a word with the group's headings, or a name (a word written with a capital,
+//!    within a sentence) with the events the group already took (words of 4 letters or more,
+//!    compared by their first 5, a possessive `'s` dropped, common words and numbers left
 //!    out): the page's nesting is lost, and a category often goes on with stories of no line
 //!    after a line's own (`2024 United States presidential election` does not head the
-//!    Enceladus discovery that follows its candidate's filing). A new run of headings replaces
-//!    the group. Events before the first heading have none.
+//!    Enceladus discovery that follows its candidate's filing). The first event that does not
+//!    ends the run, as a line's events end on the page, nested one after the other below their
+//!    heading: a later event takes the group only when it names (as a name) what a heading
+//!    names. So a mudslide in Villa Santa Lucía, two events below the Thomas Fire's, does not
+//!    take the California wildfires through the Santa Ana winds. A new run of headings
+//!    replaces the group. Events before the first heading have none.
 //! 3. A heading naming several contexts separated by `", "` is split into them. A part that is
 //!    only a year (`2016`, `2015–16`) ends the name before it, as in `Tornado outbreak of March
 //!    3, 2019` or `United States presidential election in Ohio, 2016`: it is not a context.
@@ -107,10 +112,7 @@ pub fn parse_wcep_day(text: &str, file: &Path) -> Result<Vec<Story>> {
                 return Err(StoryError::format(file, None, message));
             }
         };
-        let mut group: Vec<String> = Vec::new();
-        // the group's words (rule 2), and whether it has headed an event yet
-        let mut group_words: HashSet<String> = HashSet::new();
-        let mut headed = false;
+        let mut group = HeadingGroup::default();
         let mut previous_was_heading = false;
         for (k, item) in items.iter().enumerate() {
             let Some(text) = yaml_text(item) else {
@@ -122,12 +124,9 @@ pub fn parse_wcep_day(text: &str, file: &Path) -> Result<Vec<Story>> {
             match classify(&text, k + 1 == items.len()) {
                 Item::Heading => {
                     if !previous_was_heading {
-                        group.clear();
-                        group_words.clear();
-                        headed = false;
+                        group = HeadingGroup::default();
                     }
-                    group.extend(context_names(&text));
-                    group_words.extend(line_words(&text));
+                    group.add_heading(&text);
                     previous_was_heading = true;
                 }
                 Item::Event { body, sources } => {
@@ -143,19 +142,9 @@ pub fn parse_wcep_day(text: &str, file: &Path) -> Result<Vec<Story>> {
                         }
                         text => text,
                     };
-                    // (an event without a group has no words to compare)
-                    let belongs = !group.is_empty() && {
-                        let words = line_words(body);
-                        let shares = !headed || words.iter().any(|w| group_words.contains(w));
-                        if shares {
-                            group_words.extend(words);
-                        }
-                        shares
-                    };
                     let mut contexts = Vec::new();
-                    if belongs {
-                        contexts.extend(group.iter().cloned());
-                        headed = true;
+                    if group.takes(body) {
+                        contexts.extend(group.contexts.iter().cloned());
                     }
                     if let Some(prefix) = inline_context(body) {
                         contexts.push(prefix.to_string());
@@ -415,16 +404,94 @@ const COMMON_WORDS: [&str; 96] = [
     "commi", "inves", "being", "secon", "time", "gener", "dead", "when", "agree", "publi", "begin",
 ];
 
-/// The words that tie an event to a heading group (rule 2): lowercased, 4 letters or more,
+/// A run of headings, and what ties the events below it to it (rule 2).
+#[derive(Debug, Default)]
+struct HeadingGroup {
+    /// the context names of its headings
+    contexts: Vec<String>,
+    /// the words of its headings
+    heading_words: HashSet<String>,
+    /// the words of the events it heads
+    event_words: HashSet<String>,
+    /// whether it has headed an event yet
+    headed: bool,
+    /// an event below it was not its own: the line's events (nested below it on the page) have
+    /// ended
+    closed: bool,
+}
+
+impl HeadingGroup {
+    fn add_heading(&mut self, heading: &str) {
+        self.contexts.extend(context_names(heading));
+        self.heading_words
+            .extend(line_words(heading).map(|(stem, _)| stem));
+    }
+
+    /// Whether the event `body` (the next one below the group) is one of the group's events,
+    /// noted if so. The first one is. A later one is when it shares a word with the headings,
+    /// or a name (a capitalised word within a sentence) with the events taken. Once an event
+    /// was not, the line's events have ended (they are nested below the heading on the page,
+    /// one after the other), and a later event is only when it names what a heading names. (An
+    /// event below no heading has no group.)
+    fn takes(&mut self, body: &str) -> bool {
+        if self.contexts.is_empty() {
+            return false;
+        }
+        let words: Vec<(String, bool)> = line_words(body).collect();
+        let belongs = !self.headed
+            || words.iter().any(|(stem, name)| {
+                let heading = self.heading_words.contains(stem);
+                if self.closed {
+                    *name && heading
+                } else {
+                    heading || (*name && self.event_words.contains(stem))
+                }
+            });
+        if belongs {
+            self.event_words
+                .extend(words.into_iter().map(|(stem, _)| stem));
+            self.headed = true;
+        } else {
+            self.closed = true;
+        }
+        belongs
+    }
+}
+
+/// The words that tie an event to a heading group (rule 2), each with whether it is written as
+/// a name (capitalised, and not the first word of a sentence): lowercased, 4 letters or more,
 /// their first 5 letters (so `protests` meets `protesters`), common ones and numbers (a year
-/// ties nothing) left out.
-fn line_words(text: &str) -> HashSet<String> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-'))
-        .map(|w| w.trim_matches(|c| c == '\'' || c == '-').to_lowercase())
-        .filter(|w| w.chars().count() >= 4 && !w.chars().all(|c| c.is_ascii_digit()))
-        .map(|w| w.chars().take(5).collect::<String>())
-        .filter(|stem| !COMMON_WORDS.contains(&stem.as_str()))
-        .collect()
+/// ties nothing) left out. A word may come more than once.
+fn line_words(text: &str) -> impl Iterator<Item = (String, bool)> + '_ {
+    // whether the next word starts a sentence: the text's first, or one after `.` `!` `?` `:`
+    // that do not end a one-letter abbreviation (`U.S. Navy`: `Navy` is a name)
+    let mut sentence_start = true;
+    let mut previous_len = 0;
+    text.split_inclusive(|c: char| !is_word_char(c))
+        .filter_map(move |piece| {
+            let word = piece.trim_end_matches(|c: char| !is_word_char(c));
+            let after = &piece[word.len()..];
+            let word = word.trim_matches(|c| c == '\'' || c == '-');
+            // a possessive is the name (`Iran's` ties to `Iran`)
+            let word = word.strip_suffix("'s").unwrap_or(word);
+            let starts = sentence_start;
+            if !word.is_empty() {
+                previous_len = word.chars().count();
+                sentence_start = false;
+            }
+            if after.contains(['.', '!', '?', ':']) && previous_len > 1 {
+                sentence_start = true;
+            }
+            let name = !starts && word.starts_with(char::is_uppercase);
+            let word = word.to_lowercase();
+            (word.chars().count() >= 4 && !word.chars().all(|c| c.is_ascii_digit()))
+                .then(|| (word.chars().take(5).collect::<String>(), name))
+        })
+        .filter(|(stem, _)| !COMMON_WORDS.contains(&stem.as_str()))
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '\'' || c == '-'
 }
 
 /// The context names of a heading (rule 3).
@@ -598,6 +665,33 @@ mod tests {
             events[1].id,
             "wcep/2017-12-11/forces-withdraw-from-the-region-now"
         );
+    }
+
+    #[test]
+    fn a_group_heads_the_run_of_events_that_share_its_words_and_names() {
+        // a line's events, then stories of no line; the last ones share words with the line's
+        // events, but not as the line's own would
+        let day = "Date: '2019-03-02'\nIntelligence_Payload:\n  Disasters:\n  - Floods in Sylvania\n  - Heavy rain cuts roads around Port Vell and the Marra valley. (Reuters)\n  - The Marra river bursts its banks, and rescuers reach the stranded villages. (AP)\n  - Rising water closes the last open road. (AP)\n  - A ferry sinks off Freedonia; eleven are missing. (BBC)\n  - A fire destroys a market in Port Vell. (AP)\n  - Troops of Sylvania's army are sent to the flooded towns. (AP)\n  - Officials in Freedonia count the rescuers' costs. (AP)\n";
+        let events = parse_wcep_day(day, Path::new("2019-03-02.yaml")).unwrap();
+        let tagged: Vec<bool> = events.iter().map(|e| !e.contexts.is_empty()).collect();
+        assert_eq!(
+            tagged,
+            [
+                // the first event below the heading
+                true, // shares a name with it (`Marra`)
+                true,
+                // shares no word with the heading or name with the events (`road` is not
+                // `roads`): the line's events have ended here
+                false, false,
+                // a name of the line's events (`Port Vell`), but below an event of no line
+                false, // a name of the heading (`Sylvania's`): still the line's
+                true,  // `rescuers` is a word of the line's events, not a name
+                false,
+            ],
+            "{:?}",
+            events.iter().map(|e| &e.title).collect::<Vec<_>>()
+        );
+        assert_eq!(events[5].contexts, ["Floods in Sylvania"]);
     }
 
     /// Each event's title and source names.
@@ -785,7 +879,7 @@ mod tests {
 
     #[test]
     fn an_inline_story_line_adds_to_the_heading_group() {
-        let day = "Date: '2011-03-19'\nIntelligence_Payload:\n  A:\n  - Lowland Spring\n  - 'Freedonian uprising: Protesters fill the main square of the capital. (AP)'\n  - Crowds gather again in the capital. (AP)\n";
+        let day = "Date: '2011-03-19'\nIntelligence_Payload:\n  A:\n  - Lowland Spring\n  - 'Freedonian uprising: Protesters fill the main square of the capital. (AP)'\n  - Crowds gather again in the Freedonian capital. (AP)\n";
         let events = parse_wcep_day(day, Path::new("2011-03-19.yaml")).unwrap();
         assert_eq!(
             events[0].contexts,
