@@ -135,7 +135,7 @@ fn the_thomas_fire_lists_the_fire_and_not_a_chilean_mudslide() {
 fn quality_on_the_current_events_archive() {
     let Some((_, engine)) = wcep() else { return };
     let settings = ScorerSettings::default();
-    // every story with tags is a query (48,052 of them, in about 2 s), not a sample: a sample
+    // every story with tags is a query (48,047 of them, in about 2 s), not a sample: a sample
     // is drawn by position among the tagged stories, so a change that gives or takes one
     // story's tags draws another sample, and leafP moved by up to ±0.013 from one draw to the
     // next (2,000 queries: 0.816–0.836 over seeds 42, 7 and 99 on one import; 8,000: 0.818–0.833

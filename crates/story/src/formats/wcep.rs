@@ -24,8 +24,8 @@
 //!    after a line's own (`2024 United States presidential election` does not head the
 //!    Enceladus discovery that follows its candidate's filing). The first event that does not
 //!    ends the run, as a line's events end on the page, nested one after the other below their
-//!    heading: a later event takes the group only when it names (as a name) what a heading
-//!    names. So a mudslide in Villa Santa Lucía, two events below the Thomas Fire's, does not
+//!    heading: a later event takes the group only when it names what a heading names (both
+//!    written with a capital). So a mudslide in Villa Santa Lucía, two events below the Thomas Fire's, does not
 //!    take the California wildfires through the Santa Ana winds. A new run of headings
 //!    replaces the group. Events before the first heading have none.
 //! 3. A heading naming several contexts separated by `", "` is split into them. A part that is
@@ -418,6 +418,8 @@ struct HeadingGroup {
     contexts: Vec<String>,
     /// the words of its headings
     heading_words: HashSet<String>,
+    /// those written with a capital (`Trump`, not `administration`)
+    heading_names: HashSet<String>,
     /// the words of the events it heads
     event_words: HashSet<String>,
     /// whether it has headed an event yet
@@ -430,33 +432,38 @@ struct HeadingGroup {
 impl HeadingGroup {
     fn add_heading(&mut self, heading: &str) {
         self.contexts.extend(context_names(heading));
-        self.heading_words
-            .extend(line_words(heading).map(|(stem, _)| stem));
+        for word in line_words(heading) {
+            if word.capital {
+                self.heading_names.insert(word.stem.clone());
+            }
+            self.heading_words.insert(word.stem);
+        }
     }
 
     /// Whether the event `body` (the next one below the group) is one of the group's events,
     /// noted if so. The first one is. A later one is when it shares a word with the headings,
     /// or a name (a capitalised word within a sentence) with the events taken. Once an event
     /// was not, the line's events have ended (they are nested below the heading on the page,
-    /// one after the other), and a later event is only when it names what a heading names. (An
-    /// event below no heading has no group.)
+    /// one after the other), and a later event is only when it names what a heading names
+    /// (both with a capital: `Administration` in an event does not name the `administration` of
+    /// a heading). (An event below no heading has no group.)
     fn takes(&mut self, body: &str) -> bool {
         if self.contexts.is_empty() {
             return false;
         }
-        let words: Vec<(String, bool)> = line_words(body).collect();
+        let words: Vec<Word> = line_words(body).collect();
         let belongs = !self.headed
-            || words.iter().any(|(stem, name)| {
-                let heading = self.heading_words.contains(stem);
+            || words.iter().any(|word| {
                 if self.closed {
-                    *name && heading
+                    word.name && self.heading_names.contains(&word.stem)
                 } else {
-                    heading || (*name && self.event_words.contains(stem))
+                    self.heading_words.contains(&word.stem)
+                        || (word.name && self.event_words.contains(&word.stem))
                 }
             });
         if belongs {
             self.event_words
-                .extend(words.into_iter().map(|(stem, _)| stem));
+                .extend(words.into_iter().map(|word| word.stem));
             self.headed = true;
         } else {
             self.closed = true;
@@ -465,11 +472,20 @@ impl HeadingGroup {
     }
 }
 
-/// The words that tie an event to a heading group (rule 2), each with whether it is written as
-/// a name (capitalised, and not the first word of a sentence): lowercased, 4 letters or more,
-/// their first 5 letters (so `protests` meets `protesters`), common ones and numbers (a year
-/// ties nothing) left out. A word may come more than once.
-fn line_words(text: &str) -> impl Iterator<Item = (String, bool)> + '_ {
+/// A word that ties an event to a heading group (rule 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Word {
+    /// lowercased, its first 5 letters (so `protests` meets `protesters`)
+    stem: String,
+    /// written with a capital
+    capital: bool,
+    /// written as a name: with a capital, and not as the first word of a sentence
+    name: bool,
+}
+
+/// The words that tie an event to a heading group (rule 2): 4 letters or more, common ones and
+/// numbers (a year ties nothing) left out. A word may come more than once.
+fn line_words(text: &str) -> impl Iterator<Item = Word> + '_ {
     // whether the next word starts a sentence: the text's first, or one after `.` `!` `?` `:`
     // that do not end a one-letter abbreviation (`U.S. Navy`: `Navy` is a name)
     let mut sentence_start = true;
@@ -489,13 +505,19 @@ fn line_words(text: &str) -> impl Iterator<Item = (String, bool)> + '_ {
             if after.contains(['.', '!', '?', ':']) && previous_len > 1 {
                 sentence_start = true;
             }
-            let name = !starts && word.starts_with(char::is_uppercase);
-            let word = word.to_lowercase();
-            (word.chars().count() >= 4 && !word.chars().all(|c| c.is_ascii_digit()))
-                .then(|| (word.chars().take(5).collect::<String>(), name))
+            let capital = word.starts_with(char::is_uppercase);
+            let lower = word.to_lowercase();
+            (lower.chars().count() >= 4 && !lower.chars().all(|c| c.is_ascii_digit())).then(|| {
+                Word {
+                    stem: lower.chars().take(5).collect(),
+                    capital,
+                    name: capital && !starts,
+                }
+            })
         })
-        .filter(|(stem, _)| {
-            !COMMON_WORDS.contains(&stem.as_str()) && !CALENDAR_WORDS.contains(&stem.as_str())
+        .filter(|word| {
+            let stem = word.stem.as_str();
+            !COMMON_WORDS.contains(&stem) && !CALENDAR_WORDS.contains(&stem)
         })
 }
 
@@ -680,36 +702,43 @@ mod tests {
     fn a_group_heads_the_run_of_events_that_share_its_words_and_names() {
         // a line's events, then stories of no line; the last ones share words with the line's
         // events, but not as the line's own would
-        let day = "Date: '2019-03-02'\nIntelligence_Payload:\n  Disasters:\n  - Floods in Sylvania\n  - Heavy rain cuts roads around Port Vell and the Marra valley. (Reuters)\n  - The Marra river bursts its banks, and rescuers reach the stranded villages. (AP)\n  - Rising water closes the last open road. (AP)\n  - A ferry sinks off Freedonia; eleven are missing. (BBC)\n  - A fire destroys a market in Port Vell. (AP)\n  - Troops of Sylvania's army are sent to the flooded towns. (AP)\n  - Officials in Freedonia count the rescuers' costs. (AP)\n";
+        let day = "Date: '2019-03-02'\nIntelligence_Payload:\n  Disasters:\n  - Floods in the Sylvania valley\n  - Heavy rain cuts roads around Port Vell and the Marra valley. (Reuters)\n  - The Marra river bursts its banks, and rescuers reach the stranded villages. (AP)\n  - Rising water closes the last open road. (AP)\n  - A ferry sinks off Freedonia; eleven are missing. (BBC)\n  - A fire destroys a market in Port Vell. (AP)\n  - Troops of Sylvania's army are sent to the flooded towns. (AP)\n  - Officials in Freedonia count the rescuers' costs. (AP)\n  - The Valley Authority opens an inquiry. (AP)\n";
         let events = parse_wcep_day(day, Path::new("2019-03-02.yaml")).unwrap();
-        let tagged: Vec<bool> = events.iter().map(|e| !e.contexts.is_empty()).collect();
-        assert_eq!(
-            tagged,
-            [
-                // the first event below the heading
-                true, // shares a name with it (`Marra`)
-                true,
-                // shares no word with the heading or name with the events (`road` is not
-                // `roads`): the line's events have ended here
-                false, false,
-                // a name of the line's events (`Port Vell`), but below an event of no line
-                false, // a name of the heading (`Sylvania's`): still the line's
-                true,  // `rescuers` is a word of the line's events, not a name
-                false,
-            ],
-            "{:?}",
-            events.iter().map(|e| &e.title).collect::<Vec<_>>()
-        );
-        assert_eq!(events[5].contexts, ["Floods in Sylvania"]);
+        let tagged: Vec<(&str, bool)> = events
+            .iter()
+            .map(|e| (&e.title[..12], !e.contexts.is_empty()))
+            .collect();
+        let expected = [
+            // the first event below the heading
+            ("Heavy rain c", true),
+            // shares a name with it (`Marra`)
+            ("The Marra ri", true),
+            // shares no word with the heading, nor a name with the events (`road` is not
+            // `roads`): the line's events have ended here
+            ("Rising water", false),
+            ("A ferry sink", false),
+            // a name of the line's events (`Port Vell`), but below an event of no line
+            ("A fire destr", false),
+            // a name of the heading (`Sylvania's`): still the line's
+            ("Troops of Sy", true),
+            // `rescuers` is a word of the line's events, not a name
+            ("Officials in", false),
+            // `Valley` is a name, but the heading's `valley` is not
+            ("The Valley A", false),
+        ];
+        assert_eq!(tagged, expected);
+        assert_eq!(events[5].contexts, ["Floods in the Sylvania valley"]);
     }
 
     #[test]
     fn words_that_tie_are_stems_and_names_are_capitalised_within_a_sentence() {
-        let words: Vec<(String, bool)> = line_words(
+        let words: Vec<Word> = line_words(
             "Rebels enter Freedonia's capital on Monday. Talks in U.S. Congress; the rebels' leader Ana Marra-Vell speaks",
         )
         .collect();
-        let read: Vec<(&str, bool)> = words.iter().map(|(w, n)| (w.as_str(), *n)).collect();
+        let read: Vec<(&str, bool)> = words.iter().map(|w| (w.stem.as_str(), w.name)).collect();
+        // a sentence's first word has a capital, but is not a name
+        assert!(words[0].capital && words[4].capital);
         assert_eq!(
             read,
             [
