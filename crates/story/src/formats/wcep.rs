@@ -20,14 +20,15 @@
 //!    shares a word with the group's headings, or a name (a word written with a capital,
 //!    within a sentence) with the events the group already took (words of 4 letters or more,
 //!    compared by their first 5, a possessive `'s` dropped, common words, months, days of the
-//!    week and numbers left out): the page's nesting is lost, and a category often goes on with stories of no line
-//!    after a line's own (`2024 United States presidential election` does not head the
-//!    Enceladus discovery that follows its candidate's filing). The first event that does not
-//!    ends the run, as a line's events end on the page, nested one after the other below their
-//!    heading: a later event takes the group only when it names what a heading names (both
-//!    written with a capital). So a mudslide in Villa Santa Lucía, two events below the Thomas Fire's, does not
-//!    take the California wildfires through the Santa Ana winds. A new run of headings
-//!    replaces the group. Events before the first heading have none.
+//!    week and numbers left out): the page's nesting is lost, and a category often goes on
+//!    with stories of no line after a line's own (`2024 United States presidential election`
+//!    does not head the Enceladus discovery that follows its candidate's filing). The first
+//!    event that does not ends the run, as a line's events end on the page, nested one after
+//!    the other below their heading: a later event takes the group only when it names what a
+//!    heading names (both written with a capital). So a mudslide in Villa Santa Lucía, two
+//!    events below the Thomas Fire's, does not take the California wildfires through the
+//!    Santa Ana winds. A new run of headings replaces the group. Events before the first
+//!    heading have none.
 //! 3. A heading naming several contexts separated by `", "` is split into them. A part that is
 //!    only a year (`2016`, `2015–16`) ends the name before it, as in `Tornado outbreak of March
 //!    3, 2019` or `United States presidential election in Ohio, 2016`: it is not a context.
@@ -473,7 +474,7 @@ impl HeadingGroup {
 }
 
 /// A word that ties an event to a heading group (rule 2).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 struct Word {
     /// lowercased, its first 5 letters (so `protests` meets `protesters`)
     stem: String,
@@ -737,7 +738,6 @@ mod tests {
         )
         .collect();
         let read: Vec<(&str, bool)> = words.iter().map(|w| (w.stem.as_str(), w.name)).collect();
-        // a sentence's first word has a capital, but is not a name
         assert!(words[0].capital && words[4].capital);
         assert_eq!(
             read,
