@@ -665,6 +665,30 @@ fn wcep_a_heading_group_ends_at_the_first_event_that_is_not_its_own() {
 }
 
 #[test]
+fn wcep_after_its_run_a_heading_group_takes_an_event_that_names_what_it_names() {
+    let Some(wcep) = corpus("wcep-en") else {
+        return;
+    };
+    // 2010-09-30, Armed conflicts and incidents: `2010 Ecuador crisis`, the state of emergency
+    // below it, Correa injured (no word or name in common: the run ends there), then the army
+    // rescuing him, which names what the heading names (`Ecuadorian`), then a convoy in
+    // Afghanistan, which does not
+    let day = import(&wcep.join("2010/09/2010-09-30.yaml")).stories;
+    for line in [
+        "A state of emergency is declared in Ecuador",
+        "The Ecuadorian Army rescues President Correa",
+    ] {
+        assert_eq!(
+            titled(&day, line).contexts,
+            ["2010 Ecuador crisis"],
+            "{line}"
+        );
+    }
+    let convoy = titled(&day, "A convoy of at least 27 fuel tankers");
+    assert!(convoy.contexts.is_empty(), "{:?}", convoy.contexts);
+}
+
+#[test]
 fn bundled_sample_imports_cleanly() {
     let imported = import(&sample());
     assert!(
