@@ -29,6 +29,11 @@ fn texts_holding<'a>(stories: &'a [Story], marks: &[&str]) -> Vec<&'a str> {
         .collect()
 }
 
+/// The events of one Current Events day file (a path under the archive), if it is here.
+fn wcep_day(file: &str) -> Option<Vec<Story>> {
+    corpus("wcep-en").map(|wcep| import(&wcep.join(file)).stories)
+}
+
 /// The story of `day` whose title starts with `start`.
 fn titled<'a>(day: &'a [Story], start: &str) -> &'a Story {
     day.iter()
@@ -539,10 +544,9 @@ fn wcep_imports_every_day_with_about_half_the_events_tagged() {
 
 #[test]
 fn wcep_2017_12_11_events_carry_their_headings() {
-    let Some(wcep) = corpus("wcep-en") else {
+    let Some(day) = wcep_day("2017/12/2017-12-11.yaml") else {
         return;
     };
-    let day = import(&wcep.join("2017/12/2017-12-11.yaml")).stories;
     assert_eq!(day.len(), 14);
     let putin = day
         .iter()
@@ -582,12 +586,11 @@ fn wcep_2017_12_11_events_carry_their_headings() {
 
 #[test]
 fn wcep_a_heading_of_two_long_context_names_heads_the_event_below_it() {
-    let Some(wcep) = corpus("wcep-en") else {
-        return;
-    };
     // 2020-08-03, Armed conflicts and attacks: the Afghanistan headings and their event, then a
     // heading of 16 words naming two contexts, then the event it heads
-    let day = import(&wcep.join("2020/08/2020-08-03.yaml")).stories;
+    let Some(day) = wcep_day("2020/08/2020-08-03.yaml") else {
+        return;
+    };
     assert!(
         day.iter()
             .all(|s| !s.title.starts_with("Israeli–Syrian ceasefire")),
@@ -612,12 +615,11 @@ fn wcep_a_heading_of_two_long_context_names_heads_the_event_below_it() {
 
 #[test]
 fn wcep_a_heading_group_heads_only_the_events_that_share_a_word_with_it() {
-    let Some(wcep) = corpus("wcep-en") else {
-        return;
-    };
     // 2023-06-14: two election headings, the candidate's filing below them, then two science
     // stories of no story line
-    let day = import(&wcep.join("2023/06/2023-06-14.yaml")).stories;
+    let Some(day) = wcep_day("2023/06/2023-06-14.yaml") else {
+        return;
+    };
     assert_eq!(
         titled(&day, "Mayor of Miami, Florida, Francis Suarez").contexts,
         [
@@ -639,13 +641,12 @@ fn wcep_a_heading_group_heads_only_the_events_that_share_a_word_with_it() {
 
 #[test]
 fn wcep_a_heading_group_ends_at_the_first_event_that_is_not_its_own() {
-    let Some(wcep) = corpus("wcep-en") else {
-        return;
-    };
     // 2017-12-16, Disasters and accidents: the wildfires heading, the Thomas Fire event below
     // it, a helicopter crash in Honduras, then a mudslide in Villa Santa Lucía, Chile, which
     // shares a name (`Santa`, of the Santa Ana winds) with the Thomas Fire event only
-    let day = import(&wcep.join("2017/12/2017-12-16.yaml")).stories;
+    let Some(day) = wcep_day("2017/12/2017-12-16.yaml") else {
+        return;
+    };
     assert_eq!(
         titled(&day, "More evacuations are ordered").contexts,
         ["December 2017 Southern California wildfires"]
@@ -666,14 +667,13 @@ fn wcep_a_heading_group_ends_at_the_first_event_that_is_not_its_own() {
 
 #[test]
 fn wcep_after_its_run_a_heading_group_takes_an_event_that_names_what_it_names() {
-    let Some(wcep) = corpus("wcep-en") else {
-        return;
-    };
     // 2010-09-30, Armed conflicts and incidents: `2010 Ecuador crisis`, the state of emergency
     // below it, Correa injured (no word or name in common: the run ends there), then the army
     // rescuing him, which names what the heading names (`Ecuadorian`), then a convoy in
     // Afghanistan, which does not
-    let day = import(&wcep.join("2010/09/2010-09-30.yaml")).stories;
+    let Some(day) = wcep_day("2010/09/2010-09-30.yaml") else {
+        return;
+    };
     for line in [
         "A state of emergency is declared in Ecuador",
         "The Ecuadorian Army rescues President Correa",
