@@ -132,6 +132,55 @@ fn the_thomas_fire_lists_the_fire_and_not_a_chilean_mudslide() {
 }
 
 #[test]
+fn an_untagged_event_with_a_weak_suggestion_lists_its_text_neighbours() {
+    let Some((built, engine)) = wcep() else {
+        return;
+    };
+    let find = |date: &str, start: &str| {
+        let story = built
+            .stories
+            .iter()
+            .find(|s| s.date.to_string() == date && s.title.starts_with(start))
+            .unwrap_or_else(|| panic!("no event of {date} titled {start:?}"));
+        engine.tables().ord(&story.id).unwrap()
+    };
+    let herd = find("2016-08-26", "A large herd of wild reindeer");
+    let strike = find("2016-08-29", "A lightning strike from a freak thunderstorm");
+    let settings = ScorerSettings::default();
+    let subject = engine.subject(herd);
+    assert!(subject.tags.is_empty());
+    // its text neighbours point nowhere in particular: the best suggestion, a German COVID-19
+    // line (through the `323` of case counts), carries under a tenth of their weight
+    let suggested = engine.suggest_tags(&subject, &settings, 1);
+    let t = engine.tables();
+    assert_eq!(
+        t.tags[suggested[0].tag as usize].display,
+        "COVID-19 pandemic in Germany"
+    );
+    assert!(
+        suggested[0].confidence < settings.min_suggestion_confidence,
+        "{suggested:?}"
+    );
+    // so the list is ranked on the text: the same event reported three days later comes first,
+    // and no story of the suggested line is listed (all ten were, when any suggestion counted)
+    let items = engine.related(&subject, &settings, RankOrder::Default);
+    assert_eq!(items.first().map(|i| i.ord), Some(strike), "{items:?}");
+    assert!(items.iter().all(|i| !i.explanation.suggested_tags));
+    assert!(
+        items
+            .iter()
+            .all(|i| !t.story_tags[i.ord as usize].contains(&suggested[0].tag))
+    );
+    let any = ScorerSettings {
+        min_suggestion_confidence: 0.0,
+        ..ScorerSettings::default()
+    };
+    let lined = engine.related(&subject, &any, RankOrder::Default);
+    assert!(lined.len() == 10 && lined.iter().all(|i| i.explanation.suggested_tags));
+    assert!(lined.iter().all(|i| i.ord != strike));
+}
+
+#[test]
 fn quality_on_the_current_events_archive() {
     let Some((_, engine)) = wcep() else { return };
     let settings = ScorerSettings::default();
@@ -157,6 +206,9 @@ fn quality_on_the_current_events_archive() {
     // the tags to rank, agrees a little better with the new reading (0.458 against 0.453).
     // Before that, about 10,000 unrelated events inherited the heading group above them
     // (0.891 / 9 days, cap 0.912). leafP is held to 95% of its cap.
+    // A story whose own tags find nothing (lone tags) takes a suggested line only when at least
+    // a fifth of its text neighbours' weight carries it; its list is otherwise ranked on its
+    // text, over years rather than the week of a line it does not belong to: medDays 20 → 22.
     let cap = 1.0 - default.lone_tag_queries;
     assert!(
         default.leaf_p10 >= 0.80 && default.leaf_p10 >= 0.95 * cap,
@@ -164,15 +216,19 @@ fn quality_on_the_current_events_archive() {
         default.leaf_p10
     );
     assert!(
-        default.med_days <= 21.0,
+        default.med_days <= 22.0,
         "default medDays {}",
         default.med_days
     );
     assert!(default.leaf_p10 > site.leaf_p10 + 0.05 && default.med_days * 5.0 < site.med_days);
-    // text only: 0.458 over every tagged story (issue 4's target 0.40; TF-IDF cosine with
-    // decay: about 0.21).
-    // The text agrees better with the tags since events no longer inherit unrelated headings
-    // (0.399 before; 0.409 while the bare years of `… election, 2016` were tags)
+    // text only: 0.429 over every tagged story (issue 4's target 0.40; TF-IDF cosine with
+    // decay: about 0.21). It was 0.458 while any suggestion stood in for the hidden tags: these
+    // stories all have a line, and a weak suggestion's line is still theirs 7–30% of the time
+    // (0.05–0.2 sure), while on the archive's untagged events such lists were mostly unrelated
+    // (39 read by hand below 0.2 sure: the text list was the better one 32 times, the line's
+    // once, 6 alike).
+    // Before the import stopped giving events unrelated headings: 0.399; 0.409 while the bare
+    // years of `… election, 2016` were tags.
     assert!(
         text_only.tag_p10 >= 0.40,
         "text-only tagP@10 {}",

@@ -729,8 +729,8 @@ impl Engine {
 
     /// For a subject whose own tags find nothing (it has none, or only tags no other story
     /// carries): the tags its text neighbours suggest, weighted by specificity × confidence.
-    /// A story whose tags were all excluded gets none. The flag says whether suggestions were
-    /// used.
+    /// Only suggestions at least `min_suggestion_confidence` sure count; a story whose tags
+    /// were all excluded gets none. The flag says whether suggestions were used.
     fn suggested_weights(
         &self,
         subject: &Subject,
@@ -744,13 +744,16 @@ impl Engine {
         if settings.suggested_tags == 0 || all_excluded {
             return (Vec::new(), false);
         }
-        let suggested = self
+        let suggested: Vec<(u32, f32)> = self
             .suggestions_from(subject, settings, decay, scratch, settings.suggested_tags)
             .into_iter()
-            .filter(|s| !excluded.contains(&s.tag))
+            .filter(|s| {
+                s.confidence >= settings.min_suggestion_confidence && !excluded.contains(&s.tag)
+            })
             .map(|s| (s.tag, self.tag_weight(s.tag, settings) * s.confidence))
             .collect();
-        (suggested, true)
+        let used = !suggested.is_empty();
+        (suggested, used)
     }
 
     /// The related stories of `subject`, best first.

@@ -97,6 +97,10 @@ pub struct ScorerSettings {
     /// For a story without tags: how many suggested tags stand in for its own (weighted by
     /// their confidence).
     pub suggested_tags: usize,
+    /// A suggested tag stands in only when at least this share of the text neighbours' weight
+    /// carries it; a story whose suggestions are all weaker is ranked on its text alone (0 takes
+    /// any suggestion).
+    pub min_suggestion_confidence: f32,
     /// Entries whose relevance (the score before the date decay) is below this share of the
     /// best entry's are left out: a short list of clearly related stories beats one padded
     /// with weak matches, while a story line's older stories stay (0 keeps all).
@@ -120,6 +124,7 @@ impl Default for ScorerSettings {
             duplicate_similarity: 0.9,
             duplicate_days: 3,
             suggested_tags: 1,
+            min_suggestion_confidence: 0.2,
             min_relative_score: 0.8,
         }
     }

@@ -441,6 +441,78 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn a_weak_suggestion_leaves_an_untagged_story_its_text_neighbours() {
+        let story = |id: &str, day: &str, title: &str, tags: &[&str]| {
+            let mut story = storyline_story::Story::new(id, day.parse().unwrap(), title);
+            story.contexts = tags.iter().map(|t| t.to_string()).collect();
+            story
+        };
+        // the subject's tagged neighbours each share one word with it, each in another line
+        let mut stories = vec![
+            story(
+                "herd",
+                "2020-06-10",
+                "Lightning strikes a herd of reindeer on a remote mountain plateau",
+                &[],
+            ),
+            story(
+                "again",
+                "2020-06-12",
+                "Lightning strikes kill a reindeer herd on a remote mountain plateau",
+                &[],
+            ),
+        ];
+        for (k, (title, line)) in [
+            ("Herd immunity is debated", "Pandemic"),
+            ("Snow closes the plateau road", "Winter"),
+            ("Dock strikes close the ports", "Port strikes"),
+            ("Reindeer meat prices rise", "Food prices"),
+            ("A lightning rod maker expands", "Industry"),
+            ("Remote work grows", "Labour"),
+            ("Mountain rescuers train", "Rescue"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            stories.push(story(&format!("n{k}"), "2020-06-09", title, &[line]));
+            stories.push(story(
+                &format!("m{k}"),
+                "2020-06-11",
+                "Officials meet",
+                &[line],
+            ));
+        }
+        let engine = Engine::new(Arc::new(Tables::build(&stories, &TagNormalizer::new(), 1)));
+        let t = engine.tables();
+        let (herd, again) = (t.ord("herd").unwrap(), t.ord("again").unwrap());
+        let subject = engine.subject(herd);
+        let settings = ScorerSettings::default();
+        let best = &engine.suggest_tags(&subject, &settings, 1)[0];
+        assert!(
+            best.confidence > 0.0 && best.confidence < settings.min_suggestion_confidence,
+            "{best:?}"
+        );
+        // ranked on its text: the same event two days later first, no line stood in
+        let items = engine.related(&subject, &settings, RankOrder::Default);
+        assert_eq!(items[0].ord, again, "{items:?}");
+        assert!(items.iter().all(|i| !i.explanation.suggested_tags));
+        // any suggestion standing in: the line's stories, and the same event is left out
+        let any = ScorerSettings {
+            min_suggestion_confidence: 0.0,
+            ..ScorerSettings::default()
+        };
+        let lined = engine.related(&subject, &any, RankOrder::Default);
+        assert!(!lined.is_empty() && lined.iter().all(|i| i.explanation.suggested_tags));
+        assert!(lined.iter().all(|i| i.ord != again), "{lined:?}");
+        // a suggestion sure enough still stands in
+        let sure = ScorerSettings {
+            min_suggestion_confidence: best.confidence,
+            ..ScorerSettings::default()
+        };
+        assert_eq!(engine.related(&subject, &sure, RankOrder::Default), lined);
+    }
+
+    #[test]
     #[should_panic(expected = "opened for every reader")]
     fn the_engine_refuses_tables_opened_for_searches_only() {
         let stories =
