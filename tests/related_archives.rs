@@ -425,6 +425,13 @@ fn site_order_reproduces_the_zh_archives_own_related_sections() {
         table.starts_with("8890 queries (every story with tags)"),
         "{table}"
     );
+    // a sample says it is one, and with which seed
+    let sampled = storyline(&["eval", s(&index), "--queries", "500", "--no-baseline"]);
+    let table = String::from_utf8_lossy(&sampled.stdout);
+    assert!(
+        table.starts_with("500 queries (stories with tags, seed 42)"),
+        "{table}"
+    );
     let none = storyline(&["eval", s(&index), "--queries", "0"]);
     assert_eq!(none.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&none.stderr).contains("at least 1 query, or all"));

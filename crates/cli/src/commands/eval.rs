@@ -75,7 +75,8 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
         )?;
         return Ok(ExitCode::SUCCESS);
     }
-    if args.queries >= queries.len() {
+    let tagged = tables.story_tags.iter().filter(|t| !t.is_empty()).count();
+    if queries.len() == tagged {
         outln!("{} queries (every story with tags)\n", queries.len())?;
     } else {
         outln!(
