@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{BuiltIndex, build_index, corpus, s, sample, storyline, storyline_json};
 use storyline_related::eval::{evaluate, sample_queries};
-use storyline_related::{Engine, RankOrder, ScorerSettings};
+use storyline_related::{Engine, RankOrder, RankedOn, ScorerSettings, describe_basis};
 use storyline_story::Language;
 
 fn wcep() -> Option<&'static (BuiltIndex, Engine)> {
@@ -163,9 +163,18 @@ fn an_untagged_event_with_a_weak_suggestion_lists_its_text_neighbours() {
     );
     // so the list is ranked on the text: the same event reported three days later comes first,
     // and no story of the suggested line is listed (all ten were, when any suggestion counted)
-    let items = engine.related(&subject, &settings, RankOrder::Default);
+    let (items, basis) = engine.related_with_basis(&subject, &settings, RankOrder::Default);
     assert_eq!(items.first().map(|i| i.ord), Some(strike), "{items:?}");
     assert!(items.iter().all(|i| !i.explanation.suggested_tags));
+    // and the list says why
+    assert_eq!(basis.ranked_on, RankedOn::Text);
+    assert_eq!(basis.best_suggestion.as_ref(), suggested.first());
+    let said = describe_basis(engine, &basis, &settings).sentence();
+    assert_eq!(
+        said,
+        "ranked on its text: the best tag its text neighbours suggest, COVID-19 pandemic in \
+         Germany, carries 7.7% of their weight (20% needed)"
+    );
     assert!(
         items
             .iter()
@@ -175,9 +184,10 @@ fn an_untagged_event_with_a_weak_suggestion_lists_its_text_neighbours() {
         min_suggestion_confidence: 0.0,
         ..ScorerSettings::default()
     };
-    let lined = engine.related(&subject, &any, RankOrder::Default);
+    let (lined, basis) = engine.related_with_basis(&subject, &any, RankOrder::Default);
     assert!(lined.len() == 10 && lined.iter().all(|i| i.explanation.suggested_tags));
     assert!(lined.iter().all(|i| i.ord != strike));
+    assert_eq!(basis.ranked_on, RankedOn::SuggestedTags);
 }
 
 #[test]
@@ -491,6 +501,16 @@ fn sample_related_explain_and_suggested_tags() {
         assert!(e[field].is_number(), "{field} in {e}");
     }
     assert!(e["shared_tags"][0]["weight"].as_f64().unwrap() > 0.0);
+    // the list as a whole: ranked on the story's own tags, so no suggestion is reported
+    assert_eq!(related["basis"], serde_json::json!({ "ranked_on": "tags" }));
+    let plain = storyline(&["related", &first, "--index", s(&index), "--explain"]);
+    assert!(
+        String::from_utf8_lossy(&plain.stdout).starts_with("ranked on its tags\n"),
+        "{}",
+        String::from_utf8_lossy(&plain.stdout)
+    );
+    let without = storyline_json(&["related", &first, "--index", s(&index), "--json"], 0);
+    assert!(without.get("basis").is_none(), "{without}");
     // an untagged draft finds its story line through its text
     let suggested = storyline_json(
         &[

@@ -247,6 +247,11 @@ fn every_route_on_the_sample_archive() {
         "{answer}"
     );
     assert!(!answer["related"].as_array().unwrap().is_empty());
+    // the draft has no tags: its list stands on the suggestion, which it reports
+    let basis = &answer["basis"];
+    assert_eq!(basis["ranked_on"], "suggested_tags", "{answer}");
+    assert_eq!(basis["best_suggestion"]["tag"], "Thomas Fire");
+    assert_eq!(basis["min_suggestion_confidence"], 0.2);
 
     let (status, head, body) = request(&server, "GET", "/metrics", &[], None);
     assert_eq!(status, 200);

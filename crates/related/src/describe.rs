@@ -3,7 +3,8 @@
 use serde::Serialize;
 use storyline_story::Date;
 
-use crate::scorer::{Engine, RelatedItem, TagSuggestion};
+use crate::ScorerSettings;
+use crate::scorer::{Basis, Engine, RankedOn, RelatedItem, TagSuggestion};
 
 /// A shared tag and its weight in the score.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,6 +61,68 @@ pub struct SuggestedTag {
     pub stories: u32,
     /// Confidence (0–1).
     pub confidence: f32,
+}
+
+/// What a list was ranked on, with tag names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BasisView {
+    /// `tags`, `suggested_tags` or `text`.
+    pub ranked_on: RankedOn,
+    /// For a story without usable tags of its own: the best tag its text neighbours suggest,
+    /// used or not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub best_suggestion: Option<SuggestedTag>,
+    /// With a best suggestion: the confidence a suggestion needs to stand in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_suggestion_confidence: Option<f64>,
+}
+
+impl BasisView {
+    /// One line for people: what the list was ranked on, and why.
+    pub fn sentence(&self) -> String {
+        let best = self.best_suggestion.as_ref();
+        let percent = |s: &SuggestedTag| format!("{:.1}%", 100.0 * s.confidence);
+        match (self.ranked_on, best) {
+            (RankedOn::Tags, _) => "ranked on its tags".to_string(),
+            (RankedOn::SuggestedTags, Some(s)) => format!(
+                "ranked on a tag its text neighbours suggest: {} ({} of their weight)",
+                s.tag,
+                percent(s)
+            ),
+            (RankedOn::SuggestedTags, None) => {
+                "ranked on tags its text neighbours suggest".to_string()
+            }
+            (RankedOn::Text, Some(s)) => format!(
+                "ranked on its text: the best tag its text neighbours suggest, {}, carries {} of \
+                 their weight ({:.0}% needed)",
+                s.tag,
+                percent(s),
+                100.0 * self.min_suggestion_confidence.unwrap_or_default()
+            ),
+            (RankedOn::Text, None) => {
+                "ranked on its text: it has no usable tag, and none is suggested".to_string()
+            }
+        }
+    }
+}
+
+/// Resolves what a list was ranked on.
+pub fn describe_basis(engine: &Engine, basis: &Basis, settings: &ScorerSettings) -> BasisView {
+    let best_suggestion = basis
+        .best_suggestion
+        .as_ref()
+        .map(|s| describe_suggestions(engine, std::slice::from_ref(s)).remove(0));
+    BasisView {
+        ranked_on: basis.ranked_on,
+        // as written in the settings (`0.2`, not the f32's 0.20000000298…)
+        min_suggestion_confidence: best_suggestion.is_some().then(|| {
+            let written = settings.min_suggestion_confidence.to_string();
+            written
+                .parse()
+                .unwrap_or(f64::from(settings.min_suggestion_confidence))
+        }),
+        best_suggestion,
+    }
 }
 
 /// The display name of a tag id.

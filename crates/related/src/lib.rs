@@ -22,6 +22,10 @@ pub mod eval;
 pub mod scorer;
 pub mod settings;
 
-pub use describe::{RelatedStory, SuggestedTag, describe, describe_suggestions};
-pub use scorer::{Engine, Explanation, RankOrder, RelatedItem, Subject, TagSuggestion};
+pub use describe::{
+    BasisView, RelatedStory, SuggestedTag, describe, describe_basis, describe_suggestions,
+};
+pub use scorer::{
+    Basis, Engine, Explanation, RankOrder, RankedOn, RelatedItem, Subject, TagSuggestion,
+};
 pub use settings::{DateDecay, DecayFunction, ScorerSettings};

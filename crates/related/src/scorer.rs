@@ -113,6 +113,28 @@ pub struct RelatedItem {
     pub explanation: Explanation,
 }
 
+/// What a list was ranked on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RankedOn {
+    /// The story's own tags.
+    Tags,
+    /// Tags its text neighbours suggest (it has none that another story shares).
+    SuggestedTags,
+    /// Its text alone: it has no usable tag, and no suggestion was sure enough.
+    Text,
+}
+
+/// Why a list holds what it holds, as a whole ([`Engine::related_with_basis`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Basis {
+    /// What the list was ranked on.
+    pub ranked_on: RankedOn,
+    /// For a story without usable tags of its own: the best tag its text neighbours suggest,
+    /// whether or not it was sure enough to stand in.
+    pub best_suggestion: Option<TagSuggestion>,
+}
+
 /// A ranked list of related stories before its explanations ([`Engine::rank`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ranking {
@@ -128,6 +150,8 @@ pub struct Ranking {
     text_weight: f32,
     /// Whether the tags were suggested from the text (the subject had none that count).
     suggested: bool,
+    /// The best suggestion, for a subject without tags that count (used or not).
+    best_suggestion: Option<TagSuggestion>,
     /// The date decay used (the same factors as the ranking's table).
     decay: crate::settings::DateDecay,
     /// The order ranked in.
@@ -135,6 +159,23 @@ pub struct Ranking {
 }
 
 impl Ranking {
+    /// What the list was ranked on.
+    pub fn basis(&self) -> Basis {
+        let ranked_on = if self.order == RankOrder::Site {
+            RankedOn::Tags
+        } else if self.suggested {
+            RankedOn::SuggestedTags
+        } else if self.total > 0.0 {
+            RankedOn::Tags
+        } else {
+            RankedOn::Text
+        };
+        Basis {
+            ranked_on,
+            best_suggestion: self.best_suggestion.clone(),
+        }
+    }
+
     /// The tags a listed story shares with the subject, in the subject's order.
     pub fn shared_tags<'a>(
         &'a self,
@@ -730,30 +771,33 @@ impl Engine {
     /// For a subject whose own tags find nothing (it has none, or only tags no other story
     /// carries): the tags its text neighbours suggest, weighted by specificity × confidence.
     /// Only suggestions at least `min_suggestion_confidence` sure count; a story whose tags
-    /// were all excluded gets none. The flag says whether suggestions were used.
+    /// were all excluded gets none. The flag says whether suggestions were used; the best
+    /// suggestion (not excluded) comes along, used or not.
     fn suggested_weights(
         &self,
         subject: &Subject,
         settings: &ScorerSettings,
         decay: &DecayTable,
         scratch: &mut Scratch,
-    ) -> (Vec<(u32, f32)>, bool) {
+    ) -> (Vec<(u32, f32)>, bool, Option<TagSuggestion>) {
         let excluded = self.excluded_tags(settings);
         let all_excluded =
             !subject.tags.is_empty() && Self::usable_tags(subject, &excluded).is_empty();
         if settings.suggested_tags == 0 || all_excluded {
-            return (Vec::new(), false);
+            return (Vec::new(), false, None);
         }
-        let suggested: Vec<(u32, f32)> = self
+        let suggestions: Vec<TagSuggestion> = self
             .suggestions_from(subject, settings, decay, scratch, settings.suggested_tags)
             .into_iter()
-            .filter(|s| {
-                s.confidence >= settings.min_suggestion_confidence && !excluded.contains(&s.tag)
-            })
+            .filter(|s| !excluded.contains(&s.tag))
+            .collect();
+        let suggested: Vec<(u32, f32)> = suggestions
+            .iter()
+            .filter(|s| s.confidence >= settings.min_suggestion_confidence)
             .map(|s| (s.tag, self.tag_weight(s.tag, settings) * s.confidence))
             .collect();
         let used = !suggested.is_empty();
-        (suggested, used)
+        (suggested, used, suggestions.into_iter().next())
     }
 
     /// The related stories of `subject`, best first.
@@ -765,6 +809,17 @@ impl Engine {
     ) -> Vec<RelatedItem> {
         let ranking = self.rank(subject, settings, order);
         self.explain(subject, &ranking)
+    }
+
+    /// [`Engine::related`], with what the list as a whole was ranked on.
+    pub fn related_with_basis(
+        &self,
+        subject: &Subject,
+        settings: &ScorerSettings,
+        order: RankOrder,
+    ) -> (Vec<RelatedItem>, Basis) {
+        let ranking = self.rank(subject, settings, order);
+        (self.explain(subject, &ranking), ranking.basis())
     }
 
     /// The related stories of `subject`, best first, without their explanations: what a batch
@@ -841,10 +896,10 @@ impl Engine {
         if !text_later {
             self.text_pass(subject, settings, scratch);
         }
-        let (tags, suggested) = if own.is_empty() {
+        let (tags, suggested, best_suggestion) = if own.is_empty() {
             self.suggested_weights(subject, settings, &decay, scratch)
         } else {
-            (own, false)
+            (own, false, None)
         };
         let total: f32 = tags.iter().map(|(_, w)| w).sum();
         let text_weight = if total > 0.0 {
@@ -953,6 +1008,7 @@ impl Engine {
             total,
             text_weight,
             suggested,
+            best_suggestion,
             decay: settings.decay,
             order: RankOrder::Default,
         }
@@ -1039,6 +1095,7 @@ impl Engine {
             shared_from: tags,
             text_weight: 0.0,
             suggested: false,
+            best_suggestion: None,
             decay: settings.decay,
             order: RankOrder::Site,
         }

@@ -64,7 +64,11 @@ const SEARCH_PARAMS: &[(&str, &str, &str)] = &[
 const RELATED_PARAMS: &[(&str, &str, &str)] = &[
     ("limit", "how many, 1–100", "integer"),
     ("order", "default or site", "string"),
-    ("explain", "explain each entry", "boolean"),
+    (
+        "explain",
+        "explain each entry, and say what the list was ranked on (`basis`)",
+        "boolean",
+    ),
     ("older_only", "only older stories", "boolean"),
     ("same_language", "only the story's language", "boolean"),
     ("max_age_days", "only stories this close in time", "integer"),

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use anyhow::{Result, bail};
 use clap::Args;
 use storyline_index::StoryIndex;
-use storyline_related::{Engine, RankOrder, Subject, describe, describe_suggestions};
+use storyline_related::{
+    Engine, RankOrder, Subject, describe, describe_basis, describe_suggestions,
+};
 use storyline_story::{Date, Story};
 
 use super::index::DEFAULT_INDEX;
@@ -61,14 +63,24 @@ pub fn run(args: RelatedArgs) -> Result<ExitCode> {
     // an unknown id is said before the engine is built
     let ord = find(index.tables(), &args.id)?;
     let engine = Engine::new(Arc::clone(index.tables()));
-    let items = engine.related(&engine.subject(ord), &settings, args.order);
+    let (items, basis) = engine.related_with_basis(&engine.subject(ord), &settings, args.order);
     let list = describe(&engine, &items, args.explain);
+    // what the list as a whole was ranked on, when the why is asked
+    let basis = args
+        .explain
+        .then(|| describe_basis(&engine, &basis, &settings));
     if args.json {
         let story = index.story(&args.id)?;
-        let out =
+        let mut out =
             serde_json::json!({ "id": args.id, "title": story.map(|s| s.title), "related": list });
+        if let Some(basis) = &basis {
+            out["basis"] = serde_json::to_value(basis)?;
+        }
         outln!("{}", serde_json::to_string_pretty(&out)?)?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(basis) = &basis {
+        outln!("{}", basis.sentence())?;
     }
     for (i, entry) in list.iter().enumerate() {
         outln!(

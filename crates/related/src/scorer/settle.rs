@@ -493,9 +493,11 @@ pub(super) mod tests {
             "{best:?}"
         );
         // ranked on its text: the same event two days later first, no line stood in
-        let items = engine.related(&subject, &settings, RankOrder::Default);
+        let (items, basis) = engine.related_with_basis(&subject, &settings, RankOrder::Default);
         assert_eq!(items[0].ord, again, "{items:?}");
         assert!(items.iter().all(|i| !i.explanation.suggested_tags));
+        assert_eq!(basis.ranked_on, crate::RankedOn::Text);
+        assert_eq!(basis.best_suggestion.as_ref(), Some(best));
         // any suggestion standing in: the line's stories, and the same event is left out
         let any = ScorerSettings {
             min_suggestion_confidence: 0.0,
@@ -509,7 +511,16 @@ pub(super) mod tests {
             min_suggestion_confidence: best.confidence,
             ..ScorerSettings::default()
         };
-        assert_eq!(engine.related(&subject, &sure, RankOrder::Default), lined);
+        let (listed, basis) = engine.related_with_basis(&subject, &sure, RankOrder::Default);
+        assert_eq!(listed, lined);
+        assert_eq!(basis.ranked_on, crate::RankedOn::SuggestedTags);
+        // a story's own tags: nothing suggested
+        let tagged = engine.subject(t.ord("n0").unwrap());
+        let (_, basis) = engine.related_with_basis(&tagged, &settings, RankOrder::Default);
+        assert_eq!(
+            (basis.ranked_on, basis.best_suggestion),
+            (crate::RankedOn::Tags, None)
+        );
     }
 
     #[test]

@@ -5,7 +5,9 @@ use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use storyline_related::{RankOrder, ScorerSettings, Subject, describe, describe_suggestions};
+use storyline_related::{
+    RankOrder, ScorerSettings, Subject, describe, describe_basis, describe_suggestions,
+};
 use storyline_story::{Date, Language, Story};
 
 use crate::error::{ApiError, ApiResult};
@@ -44,9 +46,9 @@ pub async fn for_story(state: AppState, id: String, params: Params) -> ApiResult
             let Some(ord) = live.engine.tables().ord(&id) else {
                 return Err(ApiError::not_found(live.engine.tables().unknown_id(&id)));
             };
-            let items = live
-                .engine
-                .related(&live.engine.subject(ord), &settings, order);
+            let (items, basis) =
+                live.engine
+                    .related_with_basis(&live.engine.subject(ord), &settings, order);
             let list = describe(&live.engine, &items, explain);
             let title = live
                 .engine
@@ -54,7 +56,11 @@ pub async fn for_story(state: AppState, id: String, params: Params) -> ApiResult
                 .titles
                 .get(ord as usize)
                 .map(str::to_string);
-            Ok(Json(json!({ "id": id, "title": title, "related": list })))
+            let mut answer = json!({ "id": id, "title": title, "related": list });
+            if explain {
+                answer["basis"] = json!(describe_basis(&live.engine, &basis, &settings));
+            }
+            Ok(Json(answer))
         })
         .await
 }
@@ -134,15 +140,19 @@ pub async fn for_draft(
                 vector: tables.vector_of(&story),
                 tags,
             };
-            let items = live.engine.related(&subject, &settings, RankOrder::Default);
+            let (items, basis) =
+                live.engine
+                    .related_with_basis(&subject, &settings, RankOrder::Default);
             let related = describe(&live.engine, &items, draft.explain);
             let suggested = describe_suggestions(
                 &live.engine,
                 &live.engine.suggest_tags(&subject, &settings, 5),
             );
-            Ok(Json(
-                json!({ "related": related, "suggested_tags": suggested }),
-            ))
+            let mut answer = json!({ "related": related, "suggested_tags": suggested });
+            if draft.explain {
+                answer["basis"] = json!(describe_basis(&live.engine, &basis, &settings));
+            }
+            Ok(Json(answer))
         })
         .await
 }
