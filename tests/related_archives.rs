@@ -502,7 +502,10 @@ fn sample_related_explain_and_suggested_tags() {
     }
     assert!(e["shared_tags"][0]["weight"].as_f64().unwrap() > 0.0);
     // the list as a whole: ranked on the story's own tags, so no suggestion is reported
-    assert_eq!(related["basis"], serde_json::json!({ "ranked_on": "tags" }));
+    assert_eq!(
+        related["basis"],
+        serde_json::json!({ "ranked_on": "tags", "description": "ranked on its tags" })
+    );
     let plain = storyline(&["related", &first, "--index", s(&index), "--explain"]);
     assert!(
         String::from_utf8_lossy(&plain.stdout).starts_with("ranked on its tags\n"),

@@ -151,6 +151,11 @@ async function main() {
   const relatedCount = await page.locator('#related .related-item').count();
   const why = await page.locator('#related .related-item .why').first().innerText();
   check(/tags \d/.test(why), `the first related story has no explanation line: "${why}"`);
+  const relatedStatus = await page.locator('#related-status').innerText();
+  check(
+    /^\d+ related stor(y|ies), ranked on /.test(relatedStatus),
+    `the Related status does not say what the list was ranked on: "${relatedStatus}"`,
+  );
 
   const shot2 = screenshotPath('');
   if (shot2) await page.screenshot({ path: shot2, fullPage: true });

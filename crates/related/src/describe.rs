@@ -75,6 +75,8 @@ pub struct BasisView {
     /// With a best suggestion: the confidence a suggestion needs to stand in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_suggestion_confidence: Option<f64>,
+    /// All of that in a sentence, for people ([`BasisView::sentence`]).
+    pub description: String,
 }
 
 impl BasisView {
@@ -112,7 +114,7 @@ pub fn describe_basis(engine: &Engine, basis: &Basis, settings: &ScorerSettings)
         .best_suggestion
         .as_ref()
         .map(|s| describe_suggestions(engine, std::slice::from_ref(s)).remove(0));
-    BasisView {
+    let mut view = BasisView {
         ranked_on: basis.ranked_on,
         // as written in the settings (`0.2`, not the f32's 0.20000000298…)
         min_suggestion_confidence: best_suggestion.is_some().then(|| {
@@ -122,7 +124,10 @@ pub fn describe_basis(engine: &Engine, basis: &Basis, settings: &ScorerSettings)
                 .unwrap_or(f64::from(settings.min_suggestion_confidence))
         }),
         best_suggestion,
-    }
+        description: String::new(),
+    };
+    view.description = view.sentence();
+    view
 }
 
 /// The display name of a tag id.

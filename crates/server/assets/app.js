@@ -787,8 +787,10 @@
       if (seq !== storySeq || signal.aborted) return;
       const entries = Array.isArray(data.related) ? data.related : [];
       els.related.replaceChildren(...entries.map((entry) => renderRelated(entry, storyDate)));
+      // what the list stands on: the story's tags, a suggested tag, or its text
+      const basis = data.basis && typeof data.basis.description === 'string' ? `, ${data.basis.description}` : '';
       els.relatedStatus.textContent = entries.length
-        ? `${plural(entries.length, 'related story', 'related stories')}`
+        ? `${plural(entries.length, 'related story', 'related stories')}${basis}`
         : 'No related stories.';
     } catch (err) {
       if (isAbort(err) || seq !== storySeq || signal.aborted) return;
