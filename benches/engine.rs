@@ -80,7 +80,7 @@ fn engine(c: &mut Criterion) {
                 &settings,
                 RankOrder::Default,
                 0..5_000.min(n),
-                &|| {},
+                &|_| {},
             );
             assert_eq!(lists.len(), 5_000.min(n) as usize);
             lists.len()

@@ -337,7 +337,7 @@ fn size(c: &mut Criterion, n: usize) {
                 &settings,
                 RankOrder::Default,
                 range.clone(),
-                &|| {},
+                &|_| {},
             );
             assert_eq!(lists.len(), range.len());
             assert!(lists.iter().all(|(_, l)| l.len() <= settings.limit));

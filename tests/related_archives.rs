@@ -259,7 +259,7 @@ fn no_list_holds_the_story_itself_or_its_versions() {
         &ScorerSettings::default(),
         RankOrder::Default,
         0..t.len() as u32,
-        &|| {},
+        &|_| {},
     );
     assert_eq!(lists.len(), built.stories.len());
     let empty = lists.iter().filter(|(_, items)| items.is_empty()).count();
@@ -362,10 +362,26 @@ fn shards_concatenate_to_the_unsharded_output() {
     let index = shared.join("index");
     let dir = tempfile::tempdir().unwrap();
     let whole = dir.path().join("whole.jsonl");
+    let summary = storyline_json(
+        &[
+            "batch",
+            "--index",
+            s(&index),
+            "--out",
+            s(&whole),
+            "--quiet",
+            "--json",
+        ],
+        0,
+    );
+    // what the lists stood on: 7,726 on their tags, 457 on a suggested tag, 801 on their text
+    // (stories without usable tags whose best suggestion is under a fifth sure)
+    let on = |basis: &str| summary[format!("ranked_on_{basis}")].as_u64().unwrap();
+    assert_eq!(summary["lists"], 8_984, "{summary}");
+    assert_eq!(on("tags") + on("suggested_tags") + on("text"), 8_984);
     assert!(
-        storyline(&["batch", "--index", s(&index), "--out", s(&whole), "--quiet"])
-            .status
-            .success()
+        on("tags") > 7_500 && on("suggested_tags") > 300 && on("text") > 600,
+        "{summary}"
     );
     let mut joined = Vec::new();
     for i in 1..=3 {

@@ -19,7 +19,7 @@ use storyline_story::formats::page::{
 };
 use storyline_story::{Language, RelatedEntry, Staged, Story, TagNormalizer};
 
-use crate::scorer::{Engine, RankOrder, Ranking, RelatedItem};
+use crate::scorer::{Engine, RankOrder, RankedOn, Ranking, RelatedItem};
 use crate::settings::ScorerSettings;
 
 /// One shard of a batch: `index` of `count`, 1-based as written (`--shard 2/4`).
@@ -58,19 +58,19 @@ impl Shard {
 }
 
 /// Computes the lists of the stories in `range`, in ordinal order. `on_story` is called once
-/// per story (for progress).
+/// per story with what its list was ranked on (for progress and the summary).
 pub fn generate(
     engine: &Engine,
     settings: &ScorerSettings,
     order: RankOrder,
     range: Range<u32>,
-    on_story: &(dyn Fn() + Sync),
+    on_story: &(dyn Fn(RankedOn) + Sync),
 ) -> Vec<(u32, Vec<RelatedItem>)> {
     range
         .into_par_iter()
         .map(|ord| {
-            let items = engine.related(&engine.subject(ord), settings, order);
-            on_story();
+            let (items, basis) = engine.related_with_basis(&engine.subject(ord), settings, order);
+            on_story(basis.ranked_on);
             (ord, items)
         })
         .collect()
@@ -154,14 +154,15 @@ pub struct Tally {
 /// buffers in order as they complete. At most `ahead` stories (rounded up to whole blocks) are
 /// computed ahead of the writer, so memory holds a few blocks of text whatever the archive's
 /// size, and written buffers are filled again: the batch touches little fresh memory.
-/// `on_story` is called once per story (for progress). The first write error stops the run.
+/// `on_story` is called once per story with what its list was ranked on (for progress and the
+/// summary). The first write error stops the run.
 pub fn write_jsonl(
     engine: &Engine,
     settings: &ScorerSettings,
     order: RankOrder,
     range: Range<u32>,
     ahead: usize,
-    on_story: &(dyn Fn() + Sync),
+    on_story: &(dyn Fn(RankedOn) + Sync),
     out: &mut dyn Write,
 ) -> std::io::Result<Tally> {
     let blocks = range.len().div_ceil(BLOCK as usize);
@@ -208,7 +209,7 @@ pub fn write_jsonl(
                 jsonl_line(engine, ord, &ranking, &mut buf);
                 tally.lists += 1;
                 tally.empty += usize::from(ranking.entries.is_empty());
-                on_story();
+                on_story(ranking.ranked_on());
             }
             state = line.lock().expect("batch line");
             state.done[block % window] = Some((buf, tally));
@@ -736,7 +737,7 @@ mod tests {
                 RankOrder::Default,
                 0..3_000,
                 ahead,
-                &|| {},
+                &|_| {},
                 out,
             )
         };
@@ -791,7 +792,7 @@ mod tests {
         let (done, finished) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let count = std::sync::atomic::AtomicUsize::new(0);
-            let on_story = || {
+            let on_story = |_| {
                 if count.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 700 {
                     panic!("a worker fails");
                 }

@@ -160,8 +160,8 @@ pub struct Ranking {
 
 impl Ranking {
     /// What the list was ranked on.
-    pub fn basis(&self) -> Basis {
-        let ranked_on = if self.order == RankOrder::Site {
+    pub fn ranked_on(&self) -> RankedOn {
+        if self.order == RankOrder::Site {
             RankedOn::Tags
         } else if self.suggested {
             RankedOn::SuggestedTags
@@ -169,9 +169,13 @@ impl Ranking {
             RankedOn::Tags
         } else {
             RankedOn::Text
-        };
+        }
+    }
+
+    /// What the list was ranked on, with the best suggestion.
+    pub fn basis(&self) -> Basis {
         Basis {
-            ranked_on,
+            ranked_on: self.ranked_on(),
             best_suggestion: self.best_suggestion.clone(),
         }
     }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::{Result, bail};
@@ -11,7 +12,7 @@ use serde::Serialize;
 use storyline_related::batch::{
     PagesReport, PagesTarget, Shard, Tally, generate, write_jsonl, write_pages,
 };
-use storyline_related::{Engine, RankOrder};
+use storyline_related::{Engine, RankOrder, RankedOn};
 use storyline_story::write_atomically;
 
 use super::index::DEFAULT_INDEX;
@@ -76,6 +77,10 @@ struct BatchSummary {
     stories: usize,
     lists: usize,
     empty_lists: usize,
+    /// lists ranked on the story's own tags, on a tag its text suggests, on its text
+    ranked_on_tags: usize,
+    ranked_on_suggested_tags: usize,
+    ranked_on_text: usize,
     seconds: f64,
     stories_per_second: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -96,6 +101,12 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
     let range = args.shard.map_or(0..total as u32, |s| s.range(total));
     let bar = progress::bar(range.len() as u64, "stories", args.quiet);
     bar.set_message("related");
+    // how many lists stood on each basis (tags, suggested tags, text)
+    let bases: [AtomicUsize; 3] = Default::default();
+    let on_story = |on: RankedOn| {
+        bar.inc(1);
+        bases[on as usize].fetch_add(1, Ordering::Relaxed);
+    };
     let mut counts = Tally::default();
     let pages = match args.write {
         WriteTo::Jsonl => {
@@ -108,7 +119,7 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
                     args.order,
                     range.clone(),
                     JSONL_AHEAD,
-                    &|| bar.inc(1),
+                    &on_story,
                     w,
                 )?;
                 Ok(())
@@ -132,7 +143,7 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
             if args.out.as_deref() == Some(archive.as_path()) {
                 bail!("--out is the archive itself: leave --out out to edit the archive in place");
             }
-            let lists = generate(&engine, &settings, args.order, range, &|| bar.inc(1));
+            let lists = generate(&engine, &settings, args.order, range, &on_story);
             bar.finish_and_clear();
             counts = Tally {
                 lists: lists.len(),
@@ -158,6 +169,9 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
         stories: total,
         lists: counts.lists,
         empty_lists: counts.empty,
+        ranked_on_tags: bases[RankedOn::Tags as usize].load(Ordering::Relaxed),
+        ranked_on_suggested_tags: bases[RankedOn::SuggestedTags as usize].load(Ordering::Relaxed),
+        ranked_on_text: bases[RankedOn::Text as usize].load(Ordering::Relaxed),
         seconds,
         stories_per_second: counts.lists as f64 / seconds.max(1e-9),
         pages,
@@ -178,10 +192,13 @@ pub fn run(args: BatchArgs) -> Result<ExitCode> {
             format!("; pages: {} written, {} unchanged, {} other files copied, {} stories without a page{records}", p.written, p.unchanged, p.copied, p.without_page)
         });
         format!(
-            "related lists for {} of {} stories ({} empty) in {:.2}s, {:.0} stories/s{pages}",
+            "related lists for {} of {} stories ({} empty; ranked on their tags {}, on suggested tags {}, on their text {}) in {:.2}s, {:.0} stories/s{pages}",
             summary.lists,
             summary.stories,
             summary.empty_lists,
+            summary.ranked_on_tags,
+            summary.ranked_on_suggested_tags,
+            summary.ranked_on_text,
             summary.seconds,
             summary.stories_per_second
         )

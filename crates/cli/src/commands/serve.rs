@@ -165,7 +165,7 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
         &settings,
         storyline_related::RankOrder::Default,
         0..engine.tables().len() as u32,
-        &|| {},
+        &|_| {},
     );
     let target = storyline_related::batch::PagesTarget {
         archive: &args.archive,

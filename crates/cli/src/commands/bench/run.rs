@@ -175,7 +175,7 @@ fn bench_corpus(
             RankOrder::Default,
             0..stories as u32,
             BATCH_AHEAD,
-            &|| {},
+            &|_| {},
             &mut std::io::sink(),
         )?
         .lists;
