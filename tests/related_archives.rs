@@ -188,6 +188,44 @@ fn an_untagged_event_with_a_weak_suggestion_lists_its_text_neighbours() {
     assert!(lined.len() == 10 && lined.iter().all(|i| i.explanation.suggested_tags));
     assert!(lined.iter().all(|i| i.ord != strike));
     assert_eq!(basis.ranked_on, RankedOn::SuggestedTags);
+    // the same through the command line, whose flag sets the floor for one run
+    let index = built.dir.path().join("index");
+    let herd_id = &t.ids[herd as usize];
+    let listed = |floor: &str| {
+        storyline_json(
+            &[
+                "related",
+                herd_id,
+                "--index",
+                s(&index),
+                "--explain",
+                "--json",
+                "--min-suggestion-confidence",
+                floor,
+            ],
+            0,
+        )
+    };
+    let (text, line) = (listed("0.2"), listed("0"));
+    assert_eq!(text["basis"]["ranked_on"], "text", "{text}");
+    assert_eq!(text["related"][0]["id"], t.ids[strike as usize].to_string());
+    assert_eq!(line["basis"]["ranked_on"], "suggested_tags", "{line}");
+    assert_eq!(line["related"].as_array().unwrap().len(), 10);
+    let out = storyline(&[
+        "related",
+        herd_id,
+        "--index",
+        s(&index),
+        "--min-suggestion-confidence",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--min-suggestion-confidence must be between 0 and 1, not 2"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -293,6 +293,11 @@ fn every_error_path_answers_with_one_json_shape() {
         ("/stories/news/1999/1/1/nothing", 404, "not_found"),
         ("/stories/news/1999/1/1/nothing/related", 404, "not_found"),
         ("/stories/x/related?order=random", 400, "invalid_parameter"),
+        (
+            "/stories/x/related?min_suggestion_confidence=2",
+            400,
+            "invalid_parameter",
+        ),
         ("/tags/No%20such%20tag", 404, "not_found"),
         ("/tags?limit=1000", 400, "invalid_parameter"),
         ("/tags?q=war", 400, "invalid_parameter"),
@@ -332,7 +337,7 @@ fn every_error_path_answers_with_one_json_shape() {
         ),
         (
             "/stories/news/1999/1/1/nothing/related?olderOnly=true",
-            "parameter \"olderOnly\": unknown parameter: GET /stories/{id}/related takes limit, order, explain, older_only, same_language, max_age_days, exclude_tag, text_weight; did you mean \"older_only\"?",
+            "parameter \"olderOnly\": unknown parameter: GET /stories/{id}/related takes limit, order, explain, older_only, same_language, max_age_days, exclude_tag, text_weight, min_suggestion_confidence; did you mean \"older_only\"?",
         ),
         (
             "/stories/news/1999/1/1/nothing?explain=true",

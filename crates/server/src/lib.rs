@@ -78,6 +78,11 @@ const RELATED_PARAMS: &[(&str, &str, &str)] = &[
         "string",
     ),
     ("text_weight", "text similarity blend weight, 0–1", "number"),
+    (
+        "min_suggestion_confidence",
+        "for a story without usable tags: how sure a suggested tag must be to stand in, 0–1",
+        "number",
+    ),
 ];
 
 /// The route table.

@@ -30,6 +30,10 @@ pub struct ScorerArgs {
     /// Blend weight of text similarity (0–1).
     #[arg(long)]
     pub text_weight: Option<f32>,
+    /// For a story without usable tags: how sure (0–1) a suggested tag must be to stand in for
+    /// them; below, its list is ranked on its text.
+    #[arg(long)]
+    pub min_suggestion_confidence: Option<f32>,
 }
 
 impl ScorerArgs {
@@ -61,6 +65,13 @@ impl ScorerArgs {
                 "--text-weight must be between 0 and 1, not {w}"
             );
             settings.text_weight = w;
+        }
+        if let Some(c) = self.min_suggestion_confidence {
+            anyhow::ensure!(
+                (0.0..=1.0).contains(&c),
+                "--min-suggestion-confidence must be between 0 and 1, not {c}"
+            );
+            settings.min_suggestion_confidence = c;
         }
         Ok(settings)
     }

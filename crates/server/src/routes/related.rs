@@ -34,6 +34,15 @@ fn settings(params: &Params, state: &AppState) -> ApiResult<(ScorerSettings, Ran
         }
         settings.text_weight = w;
     }
+    if let Some(c) = params.parse_opt::<f32>("min_suggestion_confidence", "a number from 0 to 1")? {
+        if !(0.0..=1.0).contains(&c) {
+            return Err(ApiError::parameter(
+                "min_suggestion_confidence",
+                "must be between 0 and 1",
+            ));
+        }
+        settings.min_suggestion_confidence = c;
+    }
     let order = params.parse_or("order", RankOrder::Default, "default or site")?;
     Ok((settings, order, params.flag("explain")?))
 }
