@@ -615,6 +615,58 @@ fn sample_related_explain_and_suggested_tags() {
     }
 }
 
+/// The README's main command, without the server: `storyline demo --no-serve` imports the
+/// bundled sample, indexes it, and writes a copy of it with every page's Related section.
+#[test]
+fn the_demo_prepares_the_sample_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let (index, pages) = (dir.path().join("index"), dir.path().join("pages"));
+    let out = storyline(&[
+        "demo",
+        "--archive",
+        s(&sample()),
+        "--index",
+        s(&index),
+        "--pages",
+        s(&pages),
+        "--no-serve",
+    ]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("imported 68 stories from"), "{said}");
+    assert!(
+        said.contains("wrote Related sections: 68 pages into"),
+        "{said}"
+    );
+    // the copy: each story page has its Related section, in its language's own heading
+    let written: Vec<String> = walk(&pages)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    let (en, zh) = (
+        written
+            .iter()
+            .filter(|p| p.contains("### Related:"))
+            .count(),
+        written.iter().filter(|p| p.contains("### 有关:")).count(),
+    );
+    assert!(
+        en > 30 && zh > 10 && en + zh == 68,
+        "{en} English and {zh} Chinese sections"
+    );
+    // the index answers
+    let hits = storyline_json(
+        &["search", "thomas fire", "--index", s(&index), "--json"],
+        0,
+    );
+    assert!(hits["total"].as_u64().unwrap() >= 5, "{hits}");
+}
+
 fn hits_date(results: &serde_json::Value, id: &str) -> String {
     results["hits"]
         .as_array()
