@@ -169,7 +169,7 @@ fn an_untagged_event_with_a_weak_suggestion_lists_its_text_neighbours() {
     // and the list says why
     assert_eq!(basis.ranked_on, RankedOn::Text);
     assert_eq!(basis.best_suggestion.as_ref(), suggested.first());
-    let said = describe_basis(engine, &basis, &settings).sentence();
+    let said = describe_basis(engine, &basis, &settings).description;
     assert_eq!(
         said,
         "ranked on its text: the best tag its text neighbours suggest, COVID-19 pandemic in \

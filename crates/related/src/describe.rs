@@ -75,13 +75,13 @@ pub struct BasisView {
     /// With a best suggestion: the confidence a suggestion needs to stand in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_suggestion_confidence: Option<f64>,
-    /// All of that in a sentence, for people ([`BasisView::sentence`]).
+    /// All of that in a sentence, for people.
     pub description: String,
 }
 
 impl BasisView {
     /// One line for people: what the list was ranked on, and why.
-    pub fn sentence(&self) -> String {
+    fn sentence(&self) -> String {
         let best = self.best_suggestion.as_ref();
         let percent = |s: &SuggestedTag| format!("{:.1}%", 100.0 * s.confidence);
         match (self.ranked_on, best) {
@@ -113,7 +113,7 @@ pub fn describe_basis(engine: &Engine, basis: &Basis, settings: &ScorerSettings)
     let best_suggestion = basis
         .best_suggestion
         .as_ref()
-        .map(|s| describe_suggestions(engine, std::slice::from_ref(s)).remove(0));
+        .map(|s| describe_suggestion(engine, s));
     let mut view = BasisView {
         ranked_on: basis.ranked_on,
         // as written in the settings (`0.2`, not the f32's 0.20000000298…)
@@ -183,10 +183,15 @@ pub fn describe(engine: &Engine, items: &[RelatedItem], explain: bool) -> Vec<Re
 pub fn describe_suggestions(engine: &Engine, suggestions: &[TagSuggestion]) -> Vec<SuggestedTag> {
     suggestions
         .iter()
-        .map(|s| SuggestedTag {
-            tag: tag_name(engine, s.tag),
-            stories: engine.tables().tags[s.tag as usize].stories,
-            confidence: s.confidence,
-        })
+        .map(|s| describe_suggestion(engine, s))
         .collect()
+}
+
+/// Names a suggested tag.
+fn describe_suggestion(engine: &Engine, suggestion: &TagSuggestion) -> SuggestedTag {
+    SuggestedTag {
+        tag: tag_name(engine, suggestion.tag),
+        stories: engine.tables().tags[suggestion.tag as usize].stories,
+        confidence: suggestion.confidence,
+    }
 }

@@ -811,8 +811,7 @@ impl Engine {
         settings: &ScorerSettings,
         order: RankOrder,
     ) -> Vec<RelatedItem> {
-        let ranking = self.rank(subject, settings, order);
-        self.explain(subject, &ranking)
+        self.related_with_basis(subject, settings, order).0
     }
 
     /// [`Engine::related`], with what the list as a whole was ranked on.

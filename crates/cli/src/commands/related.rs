@@ -80,7 +80,7 @@ pub fn run(args: RelatedArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(basis) = &basis {
-        outln!("{}", basis.sentence())?;
+        outln!("{}", basis.description)?;
     }
     for (i, entry) in list.iter().enumerate() {
         outln!(

@@ -59,20 +59,26 @@ impl ScorerArgs {
             .exclude_tags
             .extend(self.exclude_tags.iter().cloned());
         settings.same_language |= self.same_language;
-        if let Some(w) = self.text_weight {
-            anyhow::ensure!(
-                (0.0..=1.0).contains(&w),
-                "--text-weight must be between 0 and 1, not {w}"
-            );
+        if let Some(w) = share("--text-weight", self.text_weight)? {
             settings.text_weight = w;
         }
-        if let Some(c) = self.min_suggestion_confidence {
-            anyhow::ensure!(
-                (0.0..=1.0).contains(&c),
-                "--min-suggestion-confidence must be between 0 and 1, not {c}"
-            );
+        if let Some(c) = share(
+            "--min-suggestion-confidence",
+            self.min_suggestion_confidence,
+        )? {
             settings.min_suggestion_confidence = c;
         }
         Ok(settings)
     }
+}
+
+/// A flag's value that must be a number from 0 to 1, when given.
+fn share(flag: &str, value: Option<f32>) -> Result<Option<f32>> {
+    if let Some(v) = value {
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&v),
+            "{flag} must be between 0 and 1, not {v}"
+        );
+    }
+    Ok(value)
 }

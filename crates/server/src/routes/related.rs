@@ -25,26 +25,23 @@ fn settings(params: &Params, state: &AppState) -> ApiResult<(ScorerSettings, Ran
         settings.max_age_days = Some(days);
     }
     settings.exclude_tags.extend(params.all("exclude_tag"));
-    if let Some(w) = params.parse_opt::<f32>("text_weight", "a number from 0 to 1")? {
-        if !(0.0..=1.0).contains(&w) {
-            return Err(ApiError::parameter(
-                "text_weight",
-                "must be between 0 and 1",
-            ));
-        }
+    if let Some(w) = share(params, "text_weight")? {
         settings.text_weight = w;
     }
-    if let Some(c) = params.parse_opt::<f32>("min_suggestion_confidence", "a number from 0 to 1")? {
-        if !(0.0..=1.0).contains(&c) {
-            return Err(ApiError::parameter(
-                "min_suggestion_confidence",
-                "must be between 0 and 1",
-            ));
-        }
+    if let Some(c) = share(params, "min_suggestion_confidence")? {
         settings.min_suggestion_confidence = c;
     }
     let order = params.parse_or("order", RankOrder::Default, "default or site")?;
     Ok((settings, order, params.flag("explain")?))
+}
+
+/// A parameter that is a number from 0 to 1, when given.
+fn share(params: &Params, name: &str) -> ApiResult<Option<f32>> {
+    let value = params.parse_opt::<f32>(name, "a number from 0 to 1")?;
+    if value.is_some_and(|v| !(0.0..=1.0).contains(&v)) {
+        return Err(ApiError::parameter(name, "must be between 0 and 1"));
+    }
+    Ok(value)
 }
 
 /// `GET /stories/{id}/related`.
