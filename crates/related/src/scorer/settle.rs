@@ -8,10 +8,11 @@
 //! one. [`Engine::settle`] pops candidates from a queue ordered by their best possible score:
 //! an exact one on top is the next entry of the list; a bounded one on top has its cosine
 //! computed and goes back in. So only the candidates whose bound reaches the list are ever
-//! evaluated, and entries come out one at a time until the caller has enough. The best
-//! relevance (for the cutoff) is pinned down only when an entry sits close enough to the cutoff
-//! for it to matter. The result is the same list, in the same order, as scoring every candidate
-//! exactly.
+//! evaluated, and entries come out one at a time until the caller has enough. When an entry
+//! sits close enough to the cutoff (a share of the best relevance) for the best to matter,
+//! only the candidates that could lift the best over the entry's cutoff are evaluated, until
+//! one does or none can. The result is the same list, in the same order, as scoring every
+//! candidate exactly.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -158,34 +159,68 @@ impl Engine {
         }
     }
 
-    /// The exact best relevance: candidates evaluated best upper bound first until no other
-    /// can beat the best found.
-    fn exact_best(&self, probe: &Probe<'_>, candidates: &mut [Candidate], text_weight: f32) -> f32 {
-        candidates.sort_unstable_by(|a, b| b.upper.total_cmp(&a.upper));
-        let mut best = 0.0f32;
-        for candidate in candidates.iter_mut() {
-            if candidate.upper <= best {
-                break;
+    /// Whether a candidate of exact relevance `relevance` falls under the cutoff: whether any
+    /// candidate, given or not, has a relevance whose `share` exceeds it (`max · share > r`
+    /// exactly when some `x · share > r`, rounding included, as a product by a positive number
+    /// keeps the order). Only candidates whose bound could exceed it are evaluated: the queued
+    /// ones first, then the source's further rounds while what it has not given could. The
+    /// evaluations stay in the queue (its order rebuilt), and the best exact relevance found
+    /// raises `bests.0`.
+    #[allow(clippy::too_many_arguments)]
+    fn under_cutoff(
+        &self,
+        probe: &Probe<'_>,
+        relevance: f32,
+        share: f32,
+        text_weight: f32,
+        queue: &mut BinaryHeap<Queued>,
+        refill: &mut Refill<'_>,
+        bests: &mut (f32, f32),
+        unseen: &mut Option<Bound>,
+    ) -> bool {
+        loop {
+            if bests.0 * share > relevance {
+                return true;
             }
-            self.evaluate(probe, candidate, text_weight);
-            best = best.max(candidate.relevance);
+            let mut items = std::mem::take(queue).into_vec();
+            let mut over = false;
+            for item in &mut items {
+                let mut candidate = item.candidate;
+                if candidate.is_exact() || candidate.upper * share <= relevance {
+                    continue;
+                }
+                self.evaluate(probe, &mut candidate, text_weight);
+                *item = Queued::new(candidate);
+                bests.0 = bests.0.max(candidate.relevance);
+                if candidate.relevance * share > relevance {
+                    over = true;
+                    break;
+                }
+            }
+            *queue = BinaryHeap::from(items);
+            if over {
+                return true;
+            }
+            if !unseen.is_some_and(|b| b.relevance * share > relevance) {
+                return false;
+            }
+            *unseen = refill(queue, bests).flatten();
         }
-        best
     }
 
     /// Hands `take` the list's (score, ord) entries in order, before same-event collapse:
     /// the top `limit · 3 + 8` candidates by score among those whose relevance reaches
     /// `min_relative_score` of the best, until `take` says it has enough (returns true).
     /// `candidates` are the ones known at the start; `source` gives the rest when asked, and
-    /// is asked only while a candidate it has not given could be the next entry, or when the
-    /// exact best relevance is needed.
+    /// is asked only while a candidate it has not given could be the next entry, or could
+    /// raise the best relevance over an entry's cutoff.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn settle(
         &self,
         probe: &Probe<'_>,
         settings: &ScorerSettings,
         mut candidates: Vec<Candidate>,
-        (mut best_lower, mut best_upper): (f32, f32),
+        mut bests: (f32, f32),
         text_weight: f32,
         source: &mut dyn Source,
         mut take: impl FnMut(f32, u32) -> bool,
@@ -193,45 +228,36 @@ impl Engine {
         #[cfg(test)]
         if tests::EXHAUSTIVE.with(std::cell::Cell::get) {
             // the reference: every candidate given and scored exactly, as before the two stages
-            while let Some((lower, upper)) = source.more(&mut candidates) {
-                (best_lower, best_upper) = (best_lower.max(lower), best_upper.max(upper));
-            }
+            while source.more(&mut candidates).is_some() {}
             for candidate in candidates.iter_mut() {
                 self.evaluate(probe, candidate, text_weight);
             }
             let best = candidates.iter().map(|c| c.relevance).fold(0.0, f32::max);
-            (best_lower, best_upper) = (best, best);
+            bests = (best, best);
         }
         let keep = settings.limit * 3 + 8;
         let share = settings.min_relative_score;
         let mut unseen = source.bound();
+        // `bests`: (best lower, best upper bound) of the relevance of every candidate given so
+        // far
         // below `cut` an entry is out whatever the best turns out to be; at or above `sure` it
         // is in whatever the best turns out to be (candidates not yet given included)
-        let mut cut = best_lower * share;
-        let mut sure = best_upper.max(unseen.map_or(0.0, |b| b.relevance)) * share;
-        let mut best_exact = false;
-        candidates.retain(|c| c.upper >= cut);
+        let cut = |bests: &(f32, f32)| bests.0 * share;
+        let sure = |bests: &(f32, f32), unseen: Option<Bound>| {
+            bests.1.max(unseen.map_or(0.0, |b| b.relevance)) * share
+        };
+        candidates.retain(|c| c.upper >= cut(&bests));
         let mut queue: BinaryHeap<Queued> = candidates.into_iter().map(Queued::new).collect();
         let mut given = Vec::new();
-        // takes the source's next candidates into the queue; false when it has none left
-        let mut refill = |queue: &mut BinaryHeap<Queued>,
-                          cut: &mut f32,
-                          sure: &mut f32,
-                          unseen: &mut Option<Bound>,
-                          best_exact: bool| {
+        // takes the source's next candidates into the queue; `None` when it has none left, else
+        // what a candidate it has still not given can reach
+        let mut refill = |queue: &mut BinaryHeap<Queued>, bests: &mut (f32, f32)| {
             given.clear();
-            let Some((lower, upper)) = source.more(&mut given) else {
-                *unseen = None;
-                return false;
-            };
-            (best_lower, best_upper) = (best_lower.max(lower), best_upper.max(upper));
-            *unseen = source.bound();
-            if !best_exact {
-                *cut = best_lower * share;
-                *sure = best_upper.max(unseen.map_or(0.0, |b| b.relevance)) * share;
-            }
+            let (lower, upper) = source.more(&mut given)?;
+            *bests = (bests.0.max(lower), bests.1.max(upper));
+            let cut = cut(bests);
             for c in &given {
-                if !c.is_exact() && c.upper >= *cut {
+                if !c.is_exact() && c.upper >= cut {
                     // its cosine will likely be needed: its vector is asked for now, so that the
                     // wait for memory overlaps the walk instead of stalling the evaluation
                     let vector = &self.tables.vectors[c.ord as usize];
@@ -242,28 +268,32 @@ impl Engine {
             queue.extend(
                 given
                     .iter()
-                    .filter(|c| c.upper >= *cut)
+                    .filter(|c| c.upper >= cut)
                     .map(|&c| Queued::new(c)),
             );
-            true
+            Some(source.bound())
         };
         // whether a candidate not yet given could come before `queued`
         let outdone = |queued: &Queued, unseen: Option<Bound>| {
             unseen.is_some_and(|b| queued.candidate.upper_score() <= b.score)
         };
-        // the best relevance among the candidates taken out of the queue
-        let mut best_popped = 0.0f32;
+        // the least relevance shown to be at or above the cutoff whatever the best is
+        let mut proven = f32::INFINITY;
         let mut emitted = 0;
         while emitted < keep {
             while unseen.is_some() && queue.peek().is_none_or(|top| outdone(top, unseen)) {
-                if !refill(&mut queue, &mut cut, &mut sure, &mut unseen, best_exact) {
-                    break;
+                match refill(&mut queue, &mut bests) {
+                    Some(bound) => unseen = bound,
+                    None => {
+                        unseen = None;
+                        break;
+                    }
                 }
             }
             let Some(Queued { mut candidate, .. }) = queue.pop() else {
                 break;
             };
-            if candidate.upper < cut {
+            if candidate.upper < cut(&bests) {
                 continue;
             }
             if !candidate.is_exact() {
@@ -274,9 +304,9 @@ impl Engine {
                 let mut batch = [candidate; EVALUATE_TOGETHER];
                 let mut n = 1;
                 while n < EVALUATE_TOGETHER
-                    && queue
-                        .peek()
-                        .is_some_and(|top| !top.candidate.is_exact() && top.candidate.upper >= cut)
+                    && queue.peek().is_some_and(|top| {
+                        !top.candidate.is_exact() && top.candidate.upper >= cut(&bests)
+                    })
                 {
                     batch[n] = queue.pop().expect("peeked").candidate;
                     n += 1;
@@ -288,31 +318,36 @@ impl Engine {
                 std::hint::black_box(fetched);
                 for other in &mut batch[1..n] {
                     self.evaluate(probe, other, text_weight);
+                    bests.0 = bests.0.max(other.relevance);
                     queue.push(Queued::new(*other));
                 }
                 self.evaluate(probe, &mut candidate, text_weight);
+                bests.0 = bests.0.max(candidate.relevance);
                 let queued = Queued::new(candidate);
                 if queue.peek().is_some_and(|top| *top > queued) || outdone(&queued, unseen) {
                     queue.push(queued);
                     continue;
                 }
             }
-            best_popped = best_popped.max(candidate.relevance);
-            if candidate.relevance < cut {
+            if candidate.relevance < cut(&bests) {
                 continue;
             }
-            if !best_exact && candidate.relevance < sure {
-                // whether this entry is in depends on the exact best relevance: every
-                // candidate is needed for it
-                while refill(&mut queue, &mut cut, &mut sure, &mut unseen, best_exact) {}
-                let mut rest: Vec<Candidate> = queue.iter().map(|q| q.candidate).collect();
-                let best = self
-                    .exact_best(probe, &mut rest, text_weight)
-                    .max(best_popped);
-                (cut, sure, best_exact) = (best * share, best * share, true);
-                if candidate.relevance < cut {
+            if candidate.relevance < sure(&bests, unseen) && candidate.relevance < proven {
+                // whether this entry is in depends on the best relevance: only the candidates
+                // that could beat its cutoff are looked at
+                if self.under_cutoff(
+                    probe,
+                    candidate.relevance,
+                    share,
+                    text_weight,
+                    &mut queue,
+                    &mut refill,
+                    &mut bests,
+                    &mut unseen,
+                ) {
                     continue;
                 }
+                proven = candidate.relevance;
             }
             emitted += 1;
             if take(candidate.score(), candidate.ord) {
@@ -321,6 +356,10 @@ impl Engine {
         }
     }
 }
+
+/// The source's next round into the queue, raising the bests: `None` when it has none left,
+/// else what a candidate it has still not given can reach.
+type Refill<'r> = dyn FnMut(&mut BinaryHeap<Queued>, &mut (f32, f32)) -> Option<Option<Bound>> + 'r;
 
 /// Candidates [`Engine::settle`] asks for as it goes.
 pub(super) trait Source {
