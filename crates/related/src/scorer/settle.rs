@@ -335,7 +335,7 @@ impl Engine {
             if candidate.relevance < sure(&bests, unseen) && candidate.relevance < proven {
                 // whether this entry is in depends on the best relevance: only the candidates
                 // that could beat its cutoff are looked at
-                if self.under_cutoff(
+                let under = self.under_cutoff(
                     probe,
                     candidate.relevance,
                     share,
@@ -344,7 +344,14 @@ impl Engine {
                     &mut refill,
                     &mut bests,
                     &mut unseen,
-                ) {
+                );
+                #[cfg(test)]
+                tests::NEAR_CUTOFF.with(|counts| {
+                    let mut seen = counts.get();
+                    seen[usize::from(under)] += 1;
+                    counts.set(seen);
+                });
+                if under {
                     continue;
                 }
                 proven = candidate.relevance;
@@ -396,6 +403,8 @@ pub(super) mod tests {
     thread_local! {
         /// Makes `settle` score every candidate exactly: the reference the two stages must match.
         pub(in crate::scorer) static EXHAUSTIVE: Cell<bool> = const { Cell::new(false) };
+        /// Entries near the cutoff found [in, under] it by the two stages.
+        pub(in crate::scorer) static NEAR_CUTOFF: Cell<[usize; 2]> = const { Cell::new([0; 2]) };
     }
 
     #[test]
@@ -453,6 +462,12 @@ pub(super) mod tests {
             }
         }
         assert!(compared > 800, "only {compared} non-empty lists compared");
+        // entries near the cutoff, whose fate needs the best relevance, were decided both ways
+        let [kept, left_out] = NEAR_CUTOFF.with(Cell::get);
+        assert!(
+            kept > 0 && left_out > 0,
+            "near the cutoff: {kept} kept, {left_out} left out"
+        );
     }
 
     #[test]
