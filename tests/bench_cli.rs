@@ -166,5 +166,31 @@ fn bench_peers_report_ratios() {
         peers["details"]["hugo"]["pages"], 2000,
         "one page per story"
     );
+    // Hugo's builds and Storyline's processes ran side by side, in rounds; the ratio is the
+    // median of the rounds' ratios
+    let rounds = peers["details"]["hugo"]["rounds"]
+        .as_array()
+        .expect("the Hugo rounds");
+    assert_eq!(rounds.len(), 3, "{rounds:?}");
+    let mut ratios: Vec<f64> = rounds
+        .iter()
+        .map(|r| {
+            let (build, batch) = (
+                r["build_s"].as_f64().unwrap(),
+                r["batch_s"].as_f64().unwrap(),
+            );
+            assert!(
+                build > 0.0 && batch > 0.0 && r["index_s"].as_f64() > Some(0.0),
+                "{r}"
+            );
+            build / batch
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let whole = figures
+        .iter()
+        .find(|f| f["peer"] == "hugo" && f["figure"] == "batch Related, whole process")
+        .expect("the Hugo batch figure");
+    assert_eq!(whole["ratio"].as_f64(), Some(ratios[1]), "{whole}");
     assert!(peers["details"]["sqlite-fts5"]["empty_queries"].as_u64() < Some(50));
 }

@@ -19,12 +19,15 @@ are written as s/NNNNNN.html (uglyURLs: a file per story, not a folder per story
 What is timed: the whole `hugo` process (start, reading the content, building the related
 index, rendering and writing one page per story into the destination folder), wall time, the
 median of --runs builds, each into a new destination folder. Writing the site's source files is
-not timed. For context, the same site is also built with a template that renders the title
+not timed; with --reuse-site a site already written from the same stories file (same path, size
+and modification time) is built again as it is, so a caller can alternate single builds with
+its own runs (`storyline bench --peers` does: builds and batches side by side, so a drift of
+the machine's speed moves both). For context, the same site is also built with a template that renders the title
 only (no Related call): the difference is what the related lists cost inside Hugo.
 
 Installs Hugo with `apt-get install -y hugo` when `hugo` is missing (root needed); exits 3 with
 the reason on standard error when it cannot. Prints one JSON object on standard output.
-Run: python3 benches/peers/hugo_related.py --stories S.jsonl --work DIR [--runs 3]
+Run: python3 benches/peers/hugo_related.py --stories S.jsonl --work DIR [--runs 3] [--reuse-site]
 """
 
 import argparse
@@ -67,6 +70,8 @@ RELATED_TEMPLATE = (
     '<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}\n</ul>\n'
 )
 BARE_TEMPLATE = "{{ .Title }}\n"
+# in the site folder: which stories file the site was written from, and its page count
+STAMP = "storyline-source.txt"
 
 
 def ensure_hugo():
@@ -123,7 +128,28 @@ def write_site(stories_path, site):
                 page.write(story.get("summary", ""))
                 page.write("\n")
             pages += 1
+    # written last: a site cut short has no stamp and is written again
+    with open(os.path.join(site, STAMP), "w", encoding="utf-8") as f:
+        f.write(f"{source_stamp(stories_path)}pages {pages}")
     return pages
+
+
+def source_stamp(stories_path):
+    """What identifies the stories file a site was written from."""
+    info = os.stat(stories_path)
+    return f"{os.path.abspath(stories_path)}\n{info.st_size}\n{info.st_mtime_ns}\n"
+
+
+def reusable_pages(stories_path, site):
+    """The page count of a site written from this very stories file, else None."""
+    try:
+        with open(os.path.join(site, STAMP), encoding="utf-8") as f:
+            stamp, pages = f.read().rsplit("pages ", 1)
+    except (OSError, ValueError):
+        return None
+    if stamp != source_stamp(stories_path):
+        return None
+    return int(pages)
 
 
 def build(hugo, site, layouts, runs):
@@ -131,9 +157,13 @@ def build(hugo, site, layouts, runs):
     new destination folder; the last one is kept as `public`."""
     destination = os.path.join(site, "public")
     times = []
-    for run in range(runs):
+    for _ in range(runs):
         if os.path.exists(destination):
-            os.rename(destination, os.path.join(site, f"old-{layouts}-{run}"))
+            # kept aside, not deleted: its deletion is no part of a build (nor of this wait)
+            kept = 0
+            while os.path.exists(os.path.join(site, f"old-{layouts}-{kept}")):
+                kept += 1
+            os.rename(destination, os.path.join(site, f"old-{layouts}-{kept}"))
         command = [
             hugo, "--quiet", "--source", site, "--destination", destination,
             "--layoutDir", layouts, "--cacheDir", os.path.join(site, "cache"), "--noBuildLock",
@@ -167,14 +197,24 @@ def main():
     parser.add_argument("--stories", required=True, help="the stories, JSON Lines")
     parser.add_argument("--work", required=True, help="folder for the site (replaced)")
     parser.add_argument("--runs", type=int, default=3, help="builds timed (median)")
+    parser.add_argument(
+        "--reuse-site",
+        action="store_true",
+        help="build the site already written from the same stories file instead of writing it",
+    )
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
 
     hugo, reason = ensure_hugo()
     if hugo is None:
         print(reason, file=sys.stderr)
         return 3
     version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.strip()
-    stories = write_site(args.stories, args.work)
+    stories = reusable_pages(args.stories, args.work) if args.reuse_site else None
+    reused = stories is not None
+    if not reused:
+        stories = write_site(args.stories, args.work)
     try:
         bare_s, bare_runs = build(hugo, args.work, "layouts-bare", args.runs)
         build_s, build_runs = build(hugo, args.work, "layouts", args.runs)
@@ -191,6 +231,7 @@ def main():
                 "version": version,
                 "stories": stories,
                 "pages": pages,
+                "site_reused": reused,
                 "build_s": build_s,
                 "build_runs_s": build_runs,
                 "build_norelated_s": bare_s,

@@ -290,13 +290,18 @@ pub fn this_binary() -> Result<PathBuf> {
     std::env::current_exe().context("this binary's path")
 }
 
-/// Runs this binary `STORYLINE_RUNS` times with the arguments `args` gives for each run; the
-/// median wall time in seconds. Each run writes to its own new path, as each Hugo build writes
-/// into a new folder: replacing the previous run's output would time its deletion too.
-fn storyline_process(args: impl Fn(usize) -> Vec<std::ffi::OsString>) -> Result<f64> {
+/// Runs this binary `runs` times with the arguments `args` gives for each run (numbered from
+/// `first`); the median wall time in seconds. Each run writes to its own new path, as each Hugo
+/// build writes into a new folder: replacing the previous run's output would time its deletion
+/// too.
+fn storyline_process(
+    runs: usize,
+    first: usize,
+    args: impl Fn(usize) -> Vec<std::ffi::OsString>,
+) -> Result<f64> {
     let exe = this_binary()?;
-    let mut runs = Vec::with_capacity(STORYLINE_RUNS);
-    for run in 0..STORYLINE_RUNS {
+    let mut times = Vec::with_capacity(runs);
+    for run in first..first + runs {
         let args = args(run);
         // the peer's builds leave their output unwritten in the page cache (Hugo does not sync):
         // flushed first, so this run's own sync does not wait behind it
@@ -306,7 +311,7 @@ fn storyline_process(args: impl Fn(usize) -> Vec<std::ffi::OsString>) -> Result<
             .args(&args)
             .output()
             .with_context(|| format!("running {}", exe.display()))?;
-        runs.push(started.elapsed().as_secs_f64());
+        times.push(started.elapsed().as_secs_f64());
         if !output.status.success() {
             bail!(
                 "storyline {:?} failed: {}",
@@ -315,73 +320,131 @@ fn storyline_process(args: impl Fn(usize) -> Vec<std::ffi::OsString>) -> Result<
             );
         }
     }
-    Ok(median(&mut runs))
+    Ok(median(&mut times))
 }
 
-/// Hugo's related content against `storyline batch`, whole processes on the same stories.
+/// One round of the Hugo comparison: a build of each kind, then Storyline's processes.
+#[derive(Debug, Clone, Copy, Serialize)]
+struct HugoRound {
+    build_s: f64,
+    build_norelated_s: f64,
+    batch_s: f64,
+    index_s: f64,
+}
+
+/// Hugo's related content against `storyline batch`, whole processes on the same stories, in
+/// `PROCESS_RUNS` rounds: a Hugo build of each kind, then Storyline's batch and index runs
+/// (`STORYLINE_RUNS` in all, spread over the rounds). Each figure is the median over the
+/// rounds, and each ratio the median of the rounds' ratios: side by side, a drift of the
+/// machine's speed moves both sides of a ratio.
 fn hugo(corpus: &Corpus<'_>, row: &BenchRow, stories: &Path, report: &mut PeerReport) {
     let peer = "hugo";
     let site = corpus.work.join("hugo");
-    let runs = PROCESS_RUNS.to_string();
-    let measured = run_script(
-        corpus,
-        HUGO_SCRIPT,
-        &[
+    let per_round = STORYLINE_RUNS.div_ceil(PROCESS_RUNS);
+    let mut rounds: Vec<HugoRound> = Vec::with_capacity(PROCESS_RUNS);
+    let mut details = serde_json::Value::Null;
+    for round in 0..PROCESS_RUNS {
+        let mut args: Vec<&std::ffi::OsStr> = vec![
             "--stories".as_ref(),
             stories.as_os_str(),
             "--work".as_ref(),
             site.as_os_str(),
             "--runs".as_ref(),
-            runs.as_ref(),
-        ],
-    )
-    .and_then(|v| Ok((number(&v, "build_s")?, number(&v, "build_norelated_s")?, v)));
-    let (build, bare, details) = match measured {
-        Ok(m) => m,
-        Err(e) => return report.skip(peer, format!("{e:#}")),
-    };
-    let batch = storyline_process(|run| {
-        vec![
-            "batch".into(),
-            "--quiet".into(),
-            "--index".into(),
-            corpus.index_path.into(),
-            "--out".into(),
-            corpus.work.join(format!("related-{run}.jsonl")).into(),
-        ]
-    });
-    let index = storyline_process(|run| {
-        vec![
-            "index".into(),
-            "--quiet".into(),
-            stories.into(),
-            "--index".into(),
-            corpus.work.join(format!("index-{run}")).into(),
-        ]
-    });
-    let (batch, index) = match (batch, index) {
-        (Ok(b), Ok(i)) => (b, i),
-        (Err(e), _) | (_, Err(e)) => {
-            return report.skip(peer, format!("the storyline processes failed: {e:#}"));
+            "1".as_ref(),
+        ];
+        if round > 0 {
+            args.push("--reuse-site".as_ref());
         }
-    };
+        let measured = run_script(corpus, HUGO_SCRIPT, &args)
+            .and_then(|v| Ok((number(&v, "build_s")?, number(&v, "build_norelated_s")?, v)));
+        let (build_s, build_norelated_s, reported) = match measured {
+            Ok(m) => m,
+            Err(e) => return report.skip(peer, format!("{e:#}")),
+        };
+        let first = round * per_round;
+        let batch = storyline_process(per_round, first, |run| {
+            vec![
+                "batch".into(),
+                "--quiet".into(),
+                "--index".into(),
+                corpus.index_path.into(),
+                "--out".into(),
+                corpus.work.join(format!("related-{run}.jsonl")).into(),
+            ]
+        });
+        let index = storyline_process(per_round, first, |run| {
+            vec![
+                "index".into(),
+                "--quiet".into(),
+                stories.into(),
+                "--index".into(),
+                corpus.work.join(format!("index-{run}")).into(),
+            ]
+        });
+        let (batch_s, index_s) = match (batch, index) {
+            (Ok(b), Ok(i)) => (b, i),
+            (Err(e), _) | (_, Err(e)) => {
+                return report.skip(peer, format!("the storyline processes failed: {e:#}"));
+            }
+        };
+        rounds.push(HugoRound {
+            build_s,
+            build_norelated_s,
+            batch_s,
+            index_s,
+        });
+        details = reported;
+    }
+    let middle =
+        |value: fn(&HugoRound) -> f64| median(&mut rounds.iter().map(value).collect::<Vec<f64>>());
+    let (build, bare) = (middle(|r| r.build_s), middle(|r| r.build_norelated_s));
+    let (batch, index) = (middle(|r| r.batch_s), middle(|r| r.index_s));
+    let batch_ratio = middle(|r| r.build_s / r.batch_s);
+    let whole_ratio = middle(|r| r.build_s / (r.index_s + r.batch_s));
+    if let serde_json::Value::Object(fields) = &mut details {
+        // the last round's script summary, with every round's figures
+        fields.insert("build_s".into(), build.into());
+        fields.insert("build_norelated_s".into(), bare.into());
+        fields.insert(
+            "build_runs_s".into(),
+            rounds.iter().map(|r| r.build_s).collect(),
+        );
+        fields.insert(
+            "build_norelated_runs_s".into(),
+            rounds.iter().map(|r| r.build_norelated_s).collect(),
+        );
+        fields.insert(
+            "rounds".into(),
+            serde_json::to_value(&rounds).unwrap_or_default(),
+        );
+        fields.insert("stories_per_s".into(), (row.stories as f64 / build).into());
+        fields.remove("site_reused");
+    }
     let n = row.stories as f64;
-    report.time(peer, "batch Related, whole process", "s", batch, build);
+    report.figures.push(PeerFigure {
+        peer,
+        figure: "batch Related, whole process",
+        unit: "s",
+        storyline: Some(batch),
+        peer_value: build,
+        ratio: Some(batch_ratio),
+    });
     report.figures.push(PeerFigure {
         peer,
         figure: "batch Related throughput",
         unit: "stories/s",
         storyline: Some(n / batch),
         peer_value: n / build,
-        ratio: ratio(batch, build),
+        ratio: Some(batch_ratio),
     });
-    report.time(
+    report.figures.push(PeerFigure {
         peer,
-        "from the stories: index + batch vs site build",
-        "s",
-        index + batch,
-        build,
-    );
+        figure: "from the stories: index + batch vs site build",
+        unit: "s",
+        storyline: Some(index + batch),
+        peer_value: build,
+        ratio: Some(whole_ratio),
+    });
     report.figures.push(PeerFigure {
         peer,
         figure: "site build without the Related call, for context",
