@@ -116,13 +116,26 @@ impl PeerReport {
         s: f64,
         p: f64,
     ) {
+        self.paired_time(peer, figure, unit, s, p, ratio(s, p));
+    }
+
+    /// A time figure whose ratio was found otherwise (the median of paired runs' ratios).
+    fn paired_time(
+        &mut self,
+        peer: &'static str,
+        figure: &'static str,
+        unit: &'static str,
+        s: f64,
+        p: f64,
+        ratio: Option<f64>,
+    ) {
         self.figures.push(PeerFigure {
             peer,
             figure,
             unit,
             storyline: Some(s),
             peer_value: p,
-            ratio: ratio(s, p),
+            ratio,
         });
     }
 
@@ -421,14 +434,14 @@ fn hugo(corpus: &Corpus<'_>, row: &BenchRow, stories: &Path, report: &mut PeerRe
         fields.remove("site_reused");
     }
     let n = row.stories as f64;
-    report.figures.push(PeerFigure {
+    report.paired_time(
         peer,
-        figure: "batch Related, whole process",
-        unit: "s",
-        storyline: Some(batch),
-        peer_value: build,
-        ratio: Some(batch_ratio),
-    });
+        "batch Related, whole process",
+        "s",
+        batch,
+        build,
+        Some(batch_ratio),
+    );
     report.figures.push(PeerFigure {
         peer,
         figure: "batch Related throughput",
@@ -437,14 +450,14 @@ fn hugo(corpus: &Corpus<'_>, row: &BenchRow, stories: &Path, report: &mut PeerRe
         peer_value: n / build,
         ratio: Some(batch_ratio),
     });
-    report.figures.push(PeerFigure {
+    report.paired_time(
         peer,
-        figure: "from the stories: index + batch vs site build",
-        unit: "s",
-        storyline: Some(index + batch),
-        peer_value: build,
-        ratio: Some(whole_ratio),
-    });
+        "from the stories: index + batch vs site build",
+        "s",
+        index + batch,
+        build,
+        Some(whole_ratio),
+    );
     report.figures.push(PeerFigure {
         peer,
         figure: "site build without the Related call, for context",
