@@ -153,6 +153,10 @@ fn bench_peers_report_ratios() {
         ("sqlite-fts5", "search p99"),
         ("hugo", "batch Related, whole process"),
         ("hugo", "batch Related throughput"),
+        (
+            "hugo",
+            "batch Related, Hugo's task: --order site (shared tags, then date)",
+        ),
     ] {
         let found = figures
             .iter()
@@ -162,9 +166,22 @@ fn bench_peers_report_ratios() {
         positive(found, "peer_value");
         positive(found, "ratio");
     }
+    let hugo = &peers["details"]["hugo"];
+    assert_eq!(hugo["pages"], 2000, "one page per story");
+    // the site order does Hugo's task: a list of every story sharing a tag, at most 10, so its
+    // lists have the lengths Hugo's have (and untagged stories' lists are empty in both)
     assert_eq!(
-        peers["details"]["hugo"]["pages"], 2000,
-        "one page per story"
+        hugo["storyline_site_empty_lists"], hugo["empty_lists"],
+        "{hugo}"
+    );
+    assert!(hugo["empty_lists"].as_u64() > Some(200), "{hugo}");
+    let (ours, theirs) = (
+        hugo["storyline_site_avg_related"].as_f64().unwrap(),
+        hugo["avg_related"].as_f64().unwrap(),
+    );
+    assert!(
+        (ours - theirs).abs() < 1e-9 && ours > 1.0,
+        "site order {ours} entries a list, Hugo {theirs}"
     );
     // Hugo's builds and Storyline's processes ran side by side, in rounds; the ratio is the
     // median of the rounds' ratios
@@ -180,7 +197,10 @@ fn bench_peers_report_ratios() {
                 r["batch_s"].as_f64().unwrap(),
             );
             assert!(
-                build > 0.0 && batch > 0.0 && r["index_s"].as_f64() > Some(0.0),
+                build > 0.0
+                    && batch > 0.0
+                    && r["batch_site_s"].as_f64() > Some(0.0)
+                    && r["index_s"].as_f64() > Some(0.0),
                 "{r}"
             );
             build / batch

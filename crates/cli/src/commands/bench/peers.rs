@@ -3,7 +3,10 @@
 //! - **Hugo's related content** (the scripts' `hugo_related.py`): a Hugo site of the same
 //!   stories whose single-page template renders `.Site.RegularPages.Related .` (first 10), built
 //!   as a whole process, against `storyline batch --index DIR --out FILE.jsonl` as a whole
-//!   process on the index already built (and, from the stories, `storyline index` + `batch`).
+//!   process on the index already built (and, from the stories, `storyline index` + `batch`);
+//!   also `storyline batch --order site`, Hugo's own task: lists of the stories that share a
+//!   tag, by shared tags then date, untagged stories' lists empty as Hugo's are (the JSON
+//!   details give both tools' list lengths).
 //! - **SQLite FTS5** (`fts5_search.py`, python3's sqlite3, in process): table build against the
 //!   index build, top-10 bm25 search p50/p99 against search p50/p99, same queries.
 //! - **tantivy's MoreLikeThis** (in this process, the `eval` baseline): p50/p99 against related
@@ -342,7 +345,25 @@ struct HugoRound {
     build_s: f64,
     build_norelated_s: f64,
     batch_s: f64,
+    /// `storyline batch --order site`: Hugo's own task (lists by shared tags, then date)
+    batch_site_s: f64,
     index_s: f64,
+}
+
+/// How many related entries a batch's JSON lines hold: (lines, entries, empty lists).
+fn list_lengths(path: &Path) -> Result<(usize, usize, usize)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let (mut lines, mut entries, mut empty) = (0, 0, 0);
+    for line in text.lines() {
+        let value: serde_json::Value = serde_json::from_str(line)
+            .with_context(|| format!("{} line {}", path.display(), lines + 1))?;
+        let n = value["related"].as_array().map_or(0, Vec::len);
+        lines += 1;
+        entries += n;
+        empty += usize::from(n == 0);
+    }
+    Ok((lines, entries, empty))
 }
 
 /// Hugo's related content against `storyline batch`, whole processes on the same stories, in
@@ -385,6 +406,18 @@ fn hugo(corpus: &Corpus<'_>, row: &BenchRow, stories: &Path, report: &mut PeerRe
                 corpus.work.join(format!("related-{run}.jsonl")).into(),
             ]
         });
+        let batch_site = storyline_process(per_round, first, |run| {
+            vec![
+                "batch".into(),
+                "--quiet".into(),
+                "--order".into(),
+                "site".into(),
+                "--index".into(),
+                corpus.index_path.into(),
+                "--out".into(),
+                corpus.work.join(format!("related-site-{run}.jsonl")).into(),
+            ]
+        });
         let index = storyline_process(per_round, first, |run| {
             vec![
                 "index".into(),
@@ -394,9 +427,9 @@ fn hugo(corpus: &Corpus<'_>, row: &BenchRow, stories: &Path, report: &mut PeerRe
                 corpus.work.join(format!("index-{run}")).into(),
             ]
         });
-        let (batch_s, index_s) = match (batch, index) {
-            (Ok(b), Ok(i)) => (b, i),
-            (Err(e), _) | (_, Err(e)) => {
+        let (batch_s, batch_site_s, index_s) = match (batch, batch_site, index) {
+            (Ok(b), Ok(s), Ok(i)) => (b, s, i),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                 return report.skip(peer, format!("the storyline processes failed: {e:#}"));
             }
         };
@@ -404,6 +437,7 @@ fn hugo(corpus: &Corpus<'_>, row: &BenchRow, stories: &Path, report: &mut PeerRe
             build_s,
             build_norelated_s,
             batch_s,
+            batch_site_s,
             index_s,
         });
         details = reported;
@@ -412,7 +446,11 @@ fn hugo(corpus: &Corpus<'_>, row: &BenchRow, stories: &Path, report: &mut PeerRe
         |value: fn(&HugoRound) -> f64| median(&mut rounds.iter().map(value).collect::<Vec<f64>>());
     let (build, bare) = (middle(|r| r.build_s), middle(|r| r.build_norelated_s));
     let (batch, index) = (middle(|r| r.batch_s), middle(|r| r.index_s));
+    let batch_site = middle(|r| r.batch_site_s);
     let batch_ratio = middle(|r| r.build_s / r.batch_s);
+    let site_ratio = middle(|r| r.build_s / r.batch_site_s);
+    // the site order's lists beside Hugo's: the same stories share a tag, so the same lengths
+    let site_lists = list_lengths(&corpus.work.join("related-site-0.jsonl"));
     let whole_ratio = middle(|r| r.build_s / (r.index_s + r.batch_s));
     if let serde_json::Value::Object(fields) = &mut details {
         // the last round's script summary, with every round's figures
@@ -431,6 +469,16 @@ fn hugo(corpus: &Corpus<'_>, row: &BenchRow, stories: &Path, report: &mut PeerRe
             serde_json::to_value(&rounds).unwrap_or_default(),
         );
         fields.insert("stories_per_s".into(), (row.stories as f64 / build).into());
+        match &site_lists {
+            Ok((lines, entries, empty)) => {
+                fields.insert(
+                    "storyline_site_avg_related".into(),
+                    (*entries as f64 / (*lines).max(1) as f64).into(),
+                );
+                fields.insert("storyline_site_empty_lists".into(), (*empty).into());
+            }
+            Err(e) => eprintln!("bench: the site order's lists could not be read: {e:#}"),
+        }
         fields.remove("site_reused");
     }
     let n = row.stories as f64;
@@ -450,6 +498,14 @@ fn hugo(corpus: &Corpus<'_>, row: &BenchRow, stories: &Path, report: &mut PeerRe
         peer_value: n / build,
         ratio: Some(batch_ratio),
     });
+    report.paired_time(
+        peer,
+        "batch Related, Hugo's task: --order site (shared tags, then date)",
+        "s",
+        batch_site,
+        build,
+        Some(site_ratio),
+    );
     report.paired_time(
         peer,
         "from the stories: index + batch vs site build",
