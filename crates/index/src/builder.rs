@@ -124,14 +124,24 @@ impl IndexBuilder {
             tables,
             ..
         } = self;
-        let opstamp = writer.commit()?;
-        writer.wait_merging_threads()?;
+        // the scorer tables are finished while tantivy writes its segments: neither needs
+        // the other, and the commit alone leaves a core mostly idle
+        let (committed, mut tables) = std::thread::scope(|scope| {
+            let finishing = scope.spawn(move || tables.finish(&normalizer, 0));
+            let committed = writer
+                .commit()
+                .and_then(|opstamp| writer.wait_merging_threads().map(|()| opstamp));
+            let tables = finishing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (committed, tables)
+        });
+        tables.opstamp = committed?;
         let meta = IndexMeta {
             schema_version: SCHEMA_VERSION,
             storyline_version: env!("CARGO_PKG_VERSION").to_string(),
             aliases,
         };
-        let tables = tables.finish(&normalizer, opstamp);
         write_tables(&generation.join(TABLES), &tables)?;
         write_json(&generation.join(META), &meta)?;
         write_atomically(&root.join(CURRENT), |w| w.write_all(name.as_bytes()))?;
