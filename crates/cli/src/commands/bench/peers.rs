@@ -350,6 +350,11 @@ struct HugoRound {
     index_s: f64,
 }
 
+/// Where run `run` of the peers' `storyline batch --order ORDER` writes its lists.
+fn batch_out(corpus: &Corpus<'_>, order: &str, run: usize) -> PathBuf {
+    corpus.work.join(format!("related-{order}-{run}.jsonl"))
+}
+
 /// How many related entries a batch's JSON lines hold: (lines, entries, empty lists).
 fn list_lengths(path: &Path) -> Result<(usize, usize, usize)> {
     let text =
@@ -396,28 +401,22 @@ fn hugo(corpus: &Corpus<'_>, row: &BenchRow, stories: &Path, report: &mut PeerRe
             Err(e) => return report.skip(peer, format!("{e:#}")),
         };
         let first = round * per_round;
-        let batch = storyline_process(per_round, first, |run| {
-            vec![
-                "batch".into(),
-                "--quiet".into(),
-                "--index".into(),
-                corpus.index_path.into(),
-                "--out".into(),
-                corpus.work.join(format!("related-{run}.jsonl")).into(),
-            ]
-        });
-        let batch_site = storyline_process(per_round, first, |run| {
-            vec![
-                "batch".into(),
-                "--quiet".into(),
-                "--order".into(),
-                "site".into(),
-                "--index".into(),
-                corpus.index_path.into(),
-                "--out".into(),
-                corpus.work.join(format!("related-site-{run}.jsonl")).into(),
-            ]
-        });
+        // `storyline batch` in `order`, each run into its own new file
+        let batch_in = |order: &str| {
+            storyline_process(per_round, first, |run| {
+                vec![
+                    "batch".into(),
+                    "--quiet".into(),
+                    "--order".into(),
+                    order.into(),
+                    "--index".into(),
+                    corpus.index_path.into(),
+                    "--out".into(),
+                    batch_out(corpus, order, run).into(),
+                ]
+            })
+        };
+        let (batch, batch_site) = (batch_in("default"), batch_in("site"));
         let index = storyline_process(per_round, first, |run| {
             vec![
                 "index".into(),
@@ -450,7 +449,7 @@ fn hugo(corpus: &Corpus<'_>, row: &BenchRow, stories: &Path, report: &mut PeerRe
     let batch_ratio = middle(|r| r.build_s / r.batch_s);
     let site_ratio = middle(|r| r.build_s / r.batch_site_s);
     // the site order's lists beside Hugo's: the same stories share a tag, so the same lengths
-    let site_lists = list_lengths(&corpus.work.join("related-site-0.jsonl"));
+    let site_lists = list_lengths(&batch_out(corpus, "site", 0));
     let whole_ratio = middle(|r| r.build_s / (r.index_s + r.batch_s));
     if let serde_json::Value::Object(fields) = &mut details {
         // the last round's script summary, with every round's figures
